@@ -1,0 +1,1 @@
+"""Business modules: each sub-package is discovered at start-up."""

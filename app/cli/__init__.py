@@ -1,0 +1,1 @@
+"""Offline command-line tools (python -m app.cli)."""

@@ -1,0 +1,1 @@
+"""Framework infrastructure: no business knowledge, imports nothing above it."""

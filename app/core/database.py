@@ -1,0 +1,81 @@
+"""Tortoise configuration and connections.
+
+System models live on connection ``conn_system`` / app ``app_system``; a
+business module with its own ``DB_URL`` gets ``conn_<name>`` / ``app_<name>``.
+Code that needs a transaction asks ``get_db_conn(Model)`` instead of naming a
+connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+SYSTEM_APP = "app_system"
+SYSTEM_CONNECTION = "conn_system"
+
+
+@dataclass(frozen=True)
+class OrmApp:
+    """One Tortoise app: its models and the connection they live on."""
+
+    name: str
+    connection: str
+    db_url: str
+    modules: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _with_defaults(db_url: str, connect_timeout: float) -> str:
+    """Add pool/timeout defaults the URL does not already set."""
+    parts = urlsplit(db_url)
+    query = dict(parse_qsl(parts.query))
+    scheme = parts.scheme
+    if scheme in ("postgres", "asyncpg", "psycopg"):
+        query.setdefault("minsize", "1")
+        query.setdefault("maxsize", "10")
+        query.setdefault("timeout", str(int(connect_timeout)))
+    elif scheme == "mysql":
+        query.setdefault("minsize", "1")
+        query.setdefault("maxsize", "10")
+        query.setdefault("connect_timeout", str(int(connect_timeout)))
+        query.setdefault("charset", "utf8mb4")
+    elif scheme == "sqlite":
+        query.setdefault("journal_mode", "WAL")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def build_tortoise_config(apps: list[OrmApp], *, timezone: str = "UTC", connect_timeout: float = 5.0) -> dict[str, Any]:
+    """The ``TORTOISE_ORM`` dict for these apps (connections deduplicated by name)."""
+    connections_cfg: dict[str, str] = {}
+    apps_cfg: dict[str, dict[str, Any]] = {}
+    for orm_app in apps:
+        connections_cfg.setdefault(orm_app.connection, _with_defaults(orm_app.db_url, connect_timeout))
+        apps_cfg[orm_app.name] = {"models": list(orm_app.modules), "default_connection": orm_app.connection}
+    return {"connections": connections_cfg, "apps": apps_cfg, "use_tz": True, "timezone": timezone}
+
+
+async def init_db(config: dict[str, Any]) -> None:
+    """Initialise Tortoise for this process (visible to every task)."""
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+def get_db_conn(model: type[Model]) -> BaseDBAsyncClient:
+    """The connection ``model`` lives on (use it for ``in_transaction``)."""
+    return connections.get(model._meta.default_connection or SYSTEM_CONNECTION)
+
+
+def all_models() -> list[type[Model]]:
+    """Every registered model class across apps."""
+    out: list[type[Model]] = []
+    for app_models in Tortoise.apps.values():
+        out.extend(app_models.values())
+    return out

@@ -1,0 +1,126 @@
+"""Exactly-once start-up init across workers and replicas, coordinated in Redis.
+
+Keys (all under ``app:init``):
+
+* ``app:init_lock`` – ``SET NX PX`` with a random owner token; the holder
+  renews it while init runs, so a dead leader's lock expires within the TTL
+  and only the owner can release it (compare-and-delete).
+* ``app:init_done`` – hash ``boot_id -> completion time`` of every server
+  start that init has covered; a respawned worker finds its boot id there
+  and skips init.
+* ``app:init_last`` – time the last init completed; a server that started
+  before that moment is covered by it (two replicas starting together run
+  init once).
+
+A boot id identifies one server start: ``TRELLIS_BOOT_ID`` when the launcher
+sets it, else the parent process id plus its start time. See
+docs/startup-coordination.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import psutil
+from loguru import logger
+from redis.asyncio import Redis
+
+from app.core.redis import REDIS_ERRORS
+
+LOCK_KEY = "app:init_lock"
+DONE_KEY = "app:init_done"
+LAST_KEY = "app:init_last"
+DONE_RETENTION_SECONDS = 7 * 24 * 3600
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end
+"""
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    boot_id: str
+    started_at: float
+
+
+def current_boot() -> BootInfo:
+    """This server start's identity (shared by all workers of one master)."""
+    env_id = os.environ.get("TRELLIS_BOOT_ID")
+    if env_id:
+        started = float(os.environ.get("TRELLIS_BOOT_TIME", "0") or 0) or time.time()
+        return BootInfo(env_id, started)
+    parent = psutil.Process(os.getppid())
+    created = parent.create_time()
+    return BootInfo(f"{parent.pid}-{created:.3f}", created)
+
+
+class InitTimeoutError(RuntimeError):
+    """No init completed within the wait limit."""
+
+
+async def run_init_once(
+    redis: Redis,
+    boot: BootInfo,
+    init: Callable[[], Awaitable[None]],
+    *,
+    lock_ttl: float = 120.0,
+    wait_limit: float = 150.0,
+    poll_interval: float = 0.2,
+) -> bool:
+    """Run ``init`` unless this boot is already covered; True when this process ran it."""
+    deadline = time.monotonic() + wait_limit
+    token = secrets.token_hex(16)
+    ttl_ms = int(lock_ttl * 1000)
+    while True:
+        if await _covered(redis, boot):
+            await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
+            return False
+        if await redis.set(LOCK_KEY, token, nx=True, px=ttl_ms):
+            try:
+                if await _covered(redis, boot):
+                    await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
+                    return False
+                await _run_with_renewal(redis, token, ttl_ms, init)
+                now = f"{time.time():.3f}"
+                async with redis.pipeline(transaction=True) as pipe:
+                    pipe.set(LAST_KEY, now)
+                    pipe.hset(DONE_KEY, boot.boot_id, now)
+                    pipe.expire(DONE_KEY, DONE_RETENTION_SECONDS)
+                    await pipe.execute()
+                return True
+            finally:
+                await redis.eval(_RELEASE, 1, LOCK_KEY, token)
+        if time.monotonic() > deadline:
+            raise InitTimeoutError(f"start-up init did not complete within {wait_limit:.0f}s")
+        await asyncio.sleep(poll_interval)
+
+
+async def _covered(redis: Redis, boot: BootInfo) -> bool:
+    if await redis.hexists(DONE_KEY, boot.boot_id):
+        return True
+    last = await redis.get(LAST_KEY)
+    return last is not None and float(last) >= boot.started_at
+
+
+async def _run_with_renewal(redis: Redis, token: str, ttl_ms: int, init: Callable[[], Awaitable[None]]) -> None:
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(ttl_ms / 3000)
+            try:
+                await redis.eval(_RENEW, 1, LOCK_KEY, token, str(ttl_ms))
+            except REDIS_ERRORS:
+                logger.warning("could not renew the init lock")
+
+    renewer = asyncio.create_task(renew())
+    try:
+        await init()
+    finally:
+        renewer.cancel()

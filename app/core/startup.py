@@ -1,0 +1,61 @@
+"""What every process does on start and stop (called from the lifespan)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import FastAPI
+from loguru import logger
+from tortoise import Tortoise
+
+from app.core.config import Settings
+from app.core.database import all_models, close_db, init_db
+from app.core.init_lock import current_boot, run_init_once
+from app.core.lifecycle import AppHooks
+from app.core.model import install_soft_delete_managers
+from app.core.redis import REDIS_ERRORS, create_redis, ensure_embedded_redis
+
+
+def redis_url_for(settings: Settings) -> str:
+    if settings.REDIS_URL:
+        return settings.REDIS_URL
+    return ensure_embedded_redis(settings.DATA_DIR)
+
+
+async def start_process(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    hooks: AppHooks = app.state.hooks
+    if settings.embedded_db:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    await init_db(app.state.tortoise_config)
+    install_soft_delete_managers(all_models())
+    if settings.embedded_db:
+        await Tortoise.generate_schemas(safe=True)
+    redis_url = await asyncio.to_thread(redis_url_for, settings)
+    app.state.redis = create_redis(redis_url, settings.REDIS_SOCKET_TIMEOUT)
+    boot = current_boot()
+    app.state.boot = boot
+    try:
+        ran = await run_init_once(
+            app.state.redis,
+            boot,
+            hooks.run_init,
+            lock_ttl=settings.INIT_LOCK_TTL_SECONDS,
+            wait_limit=settings.INIT_WAIT_SECONDS,
+        )
+        logger.info("start-up init {}", "ran in this process" if ran else "already done for this start")
+    except REDIS_ERRORS:
+        logger.warning("Redis unreachable at start-up: running init locally without coordination")
+        await hooks.run_init()
+    await hooks.run_worker_start()
+
+
+async def stop_process(app: FastAPI) -> None:
+    hooks: AppHooks = app.state.hooks
+    await hooks.run_shutdown()
+    redis = getattr(app.state, "redis", None)
+    if redis is not None:
+        with contextlib.suppress(*REDIS_ERRORS):
+            await redis.aclose()
+    await close_db()

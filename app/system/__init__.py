@@ -1,0 +1,19 @@
+"""Built-in system modules: auth, RBAC, users, menus, APIs, dictionary, Radar."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from app.core.config import Settings
+from app.core.database import OrmApp
+from app.core.lifecycle import AppHooks
+
+SYSTEM_MODEL_MODULES: list[str] = ["app.system.models"]
+
+
+def register_system(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: list[OrmApp], middlewares: list[Middleware]) -> None:
+    """Mount the system routers and register the system's start-up hooks."""
+    from app.system.api import register_routers
+
+    register_routers(app, settings)

@@ -1,0 +1,1 @@
+"""System models (filled by the identity issue)."""
