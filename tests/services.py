@@ -15,7 +15,9 @@ import pytest
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 MY_HOST, MY_PORT = "127.0.0.1", 3306
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_HOST = "127.0.0.1"
+#: Developers running several suites at once point each at its own redis-server.
+REDIS_PORT = int(os.environ.get("TRELLIS_TEST_REDIS_PORT", "6379"))
 
 BACKENDS = tuple(b for b in os.environ.get("TRELLIS_TEST_BACKENDS", "sqlite,postgres,mysql").split(",") if b)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
