@@ -18,4 +18,4 @@ class Dictionary(BaseModel, AuditMixin):
     class Meta:
         table = "sys_dictionary"
         unique_together = (("dict_type", "value"),)
-        ordering = ["dict_type", "order", "id"]
+        ordering = ("dict_type", "order", "id")

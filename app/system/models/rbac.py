@@ -69,7 +69,7 @@ class Menu(BaseModel, AuditMixin):
     route_name = fields.CharField(max_length=100, unique=True)
     route_path = fields.CharField(max_length=200, unique=True)
     path_param = fields.CharField(max_length=200, null=True)
-    route_param = fields.JSONField(null=True)
+    route_param: fields.Field[list[dict[str, str]] | None] = fields.JSONField(null=True)
     order = fields.IntField(default=0)
     component = fields.CharField(max_length=100, null=True)
     parent_id = fields.IntField(default=0, db_index=True)
