@@ -19,6 +19,7 @@ class Code(StrEnum):
     NOT_FOUND = "1101"
     DATABASE_UNAVAILABLE = "1102"
     CACHE_UNAVAILABLE = "1103"
+    NOT_READY = "1104"
     REQUEST_VALIDATION = "1200"
     RESPONSE_VALIDATION = "1201"
     PAYLOAD_TOO_LARGE = "1202"
@@ -80,6 +81,8 @@ class Code(StrEnum):
     ROUTE_NAME_REQUIRED = "2607"
     ROUTE_PATH_REQUIRED = "2608"
 
+    RADAR_NOT_FOUND = "4004"
+
 
 #: code -> (English, Chinese)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -134,6 +137,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     Code.RATE_LIMITED: ("Too many requests", "请求过于频繁"),
     Code.IP_BANNED: ("IP banned", "IP 已被封禁"),
     Code.ACCESS_DENIED: ("Access denied", "访问被拒绝"),
+    Code.NOT_READY: ("Service not ready", "服务未就绪"),
+    Code.RADAR_NOT_FOUND: ("Radar record not found", "监控记录不存在"),
     Code.PARAM_REQUIRED: ("Parameter required", "缺少必填参数"),
     Code.USERNAME_REQUIRED: ("User name required", "用户名不能为空"),
     Code.PASSWORD_REQUIRED: ("Password required", "密码不能为空"),
