@@ -46,7 +46,9 @@ pytest:
 
 ## bench: the benchmark suite (see bench/README.md)
 bench: $(STAMP_DEV)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## soak: long reliability scenarios
 soak: $(STAMP_DEV)

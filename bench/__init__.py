@@ -1,0 +1,1 @@
+"""Trellis benchmark suite (python -m bench)."""

@@ -1,0 +1,268 @@
+"""The workloads, grouped by the server configuration they need."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.api import call, login
+from bench.report import Row
+from bench.server import ROOT, Server, start_bare, start_trellis
+from bench.wrk import WrkResult, run_wrk
+
+SEARCH = "/api/v1/system-manage/users/search"
+USER_INFO = "/api/v1/auth/user-info"
+LOGIN = "/api/v1/auth/login"
+
+
+@dataclass
+class Context:
+    work: Path
+    seconds: float
+    users: int
+    env: dict[str, str]
+    rows: list[Row]
+    floor_rps: float | None = None
+    tokens: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
+
+    def record(self, name: str, result: WrkResult, server: Server | None, cpu: float | None, note: str = "", **extra: Any) -> Row:
+        ratio = result.rps / self.floor_rps if self.floor_rps else None
+        cpu_per = (cpu * 1000 / result.requests) if (cpu is not None and result.requests) else None
+        if result.non_2xx or result.errors:
+            note = (note + f" non2xx={result.non_2xx} errors={result.errors}").strip()
+        row = Row(name, result.rps, result.p50_ms, result.p99_ms, cpu_per, ratio, note, dict(extra))
+        self.rows.append(row)
+        print(f"   {name}: {result.rps:.0f} req/s p99 {result.p99_ms:.1f} ms", flush=True)
+        return row
+
+
+def measure(
+    ctx: Context,
+    server: Server,
+    name: str,
+    path: str,
+    *,
+    method: str = "GET",
+    body: dict | None = None,
+    token: str | None = None,
+    connections: int = 16,
+    note: str = "",
+    **extra: Any,
+) -> Row:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    before = server.cpu_seconds()
+    result = run_wrk(server.base + path, method=method, body=body, headers=headers, connections=connections, seconds=ctx.seconds)
+    cpu = server.cpu_seconds() - before
+    return ctx.record(name, result, server, cpu, note, **extra)
+
+
+def _env(ctx: Context, **overrides: str) -> dict[str, str]:
+    return {**ctx.env, **overrides}
+
+
+def _tokens(server: Server) -> dict[str, str]:
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        return {"super": login(client, "Soybean"), "admin": login(client, "Admin")}
+
+
+def core(ctx: Context) -> None:
+    """Floor, ceiling, cached and authenticated reads, logins, writes, RSS, cold start."""
+    ctx.data_dir = ctx.work / "core"
+    server = start_trellis(_env(ctx), ctx.data_dir)
+    ctx.rows.append(
+        Row(
+            "cold start, fresh database (system only)",
+            note=f"{server.started_in:.2f} s to first answer",
+            extra={"seconds": server.started_in},
+        )
+    )
+    try:
+        idle_rss = server.rss_mb()
+        floor = measure(ctx, server, "floor: GET /health/live (full middleware)", "/health/live")
+        ctx.floor_rps = floor.rps
+        floor.ratio = 1.0
+        bare = start_bare(ctx.work)
+        try:
+            measure(ctx, bare, "ceiling: bare FastAPI route, no Trellis middleware", "/ping")
+        finally:
+            bare.stop()
+        ctx.tokens = _tokens(server)
+        measure(ctx, server, "public cached: GET /route/constant-routes", "/api/v1/route/constant-routes")
+        measure(ctx, server, "user-info as super-admin", USER_INFO, token=ctx.tokens["super"])
+        idle = measure(ctx, server, "user-info as non-super (R_ADMIN)", USER_INFO, token=ctx.tokens["admin"])
+        measure(
+            ctx,
+            server,
+            "users/search 10 rows, non-super, 4 users",
+            SEARCH,
+            method="POST",
+            body={"current": 1, "size": 10},
+            token=ctx.tokens["admin"],
+        )
+        body = {"userName": "Admin", "password": "123456"}
+        measure(ctx, server, "login, 1 connection", LOGIN, method="POST", body=body, connections=1)
+        measure(ctx, server, "login, 16 connections", LOGIN, method="POST", body=body, connections=16)
+        _login_storm(ctx, server, idle.p99_ms or 0.0)
+        _write_path(ctx, server)
+        ctx.rows.append(
+            Row(
+                "RSS per worker",
+                note=f"idle {idle_rss} MB, after runs {server.rss_mb()} MB",
+                extra={"idle_mb": idle_rss, "after_mb": server.rss_mb()},
+            )
+        )
+    finally:
+        server.stop()
+    restarted = start_trellis(_env(ctx), ctx.data_dir)
+    restarted.stop()
+    ctx.rows.append(
+        Row(
+            "cold start, restart (system only)",
+            note=f"{restarted.started_in:.2f} s to first answer",
+            extra={"seconds": restarted.started_in},
+        )
+    )
+
+
+def _login_storm(ctx: Context, server: Server, idle_p99: float) -> None:
+    """Logins at full rate while another client measures user-info latency."""
+    storm: dict[str, WrkResult] = {}
+
+    def run_logins() -> None:
+        storm["login"] = run_wrk(
+            server.base + LOGIN, method="POST", body={"userName": "Admin", "password": "123456"}, connections=16, seconds=ctx.seconds + 2
+        )
+
+    thread = threading.Thread(target=run_logins)
+    thread.start()
+    time.sleep(1.0)
+    headers = {"Authorization": f"Bearer {ctx.tokens['admin']}"}
+    probe = run_wrk(server.base + USER_INFO, headers=headers, connections=16, seconds=ctx.seconds)
+    thread.join()
+    factor = probe.p99_ms / idle_p99 if idle_p99 else None
+    ctx.record(
+        "login storm: user-info p99 while logins run",
+        probe,
+        None,
+        None,
+        note=f"p99 x{factor:.1f} of idle" if factor else "",
+        p99_factor=factor,
+    )
+    ctx.record("login storm: logins/s meanwhile", storm["login"], None, None)
+
+
+def _write_path(ctx: Context, server: Server) -> None:
+    """Create + delete a role (with the cache refresh each triggers), sequentially."""
+    token = ctx.tokens["super"]
+    latencies: list[float] = []
+    deadline = time.perf_counter() + ctx.seconds
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        home = call(client, "GET", "/api/v1/system-manage/menus/pages", token)[0]["value"]
+        i = 0
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            created = call(
+                client,
+                "POST",
+                "/api/v1/system-manage/roles",
+                token,
+                {"roleName": f"bench{i}", "roleCode": f"R_BENCH{i}", "byRoleHomeId": home},
+            )
+            call(client, "DELETE", f"/api/v1/system-manage/roles/{created['createdId']}", token)
+            latencies.append((time.perf_counter() - start) * 1000)
+            i += 1
+    latencies.sort()
+    elapsed = sum(latencies) / 1000
+    ops = len(latencies) / elapsed if elapsed else 0.0
+    row = Row(
+        "write path: create + delete a role (1 client)",
+        ops,
+        latencies[len(latencies) // 2],
+        latencies[int(len(latencies) * 0.99) - 1],
+        None,
+        None,
+        "pairs/s",
+    )
+    ctx.rows.append(row)
+    print(f"   write path: {ops:.0f} pairs/s", flush=True)
+
+
+def toggles(ctx: Context) -> None:
+    """Radar on/off, rate limiter on/off, 1 vs 2 workers — all on the permission-checked search."""
+    body = {"current": 1, "size": 10}
+    variants = [
+        ("radar on", {"RADAR_ENABLED": "true"}, 1),
+        ("radar off", {"RADAR_ENABLED": "false"}, 1),
+        ("rate limiter on", {"GUARD_ENABLED": "true"}, 1),
+        ("rate limiter off", {"GUARD_ENABLED": "false"}, 1),
+        ("2 workers", {}, 2),
+    ]
+    for label, overrides, workers in variants:
+        server = start_trellis(_env(ctx, **overrides), ctx.work / "core", workers=workers)
+        try:
+            token = _tokens(server)["admin"]
+            measure(
+                ctx,
+                server,
+                f"users/search 10 rows, {label}",
+                SEARCH,
+                method="POST",
+                body=body,
+                token=token,
+                connections=32 if workers > 1 else 16,
+            )
+        finally:
+            server.stop()
+
+
+def big_table(ctx: Context) -> None:
+    """The search on many users: first page, deep page, 100-row page, role filter."""
+    data_dir = ctx.work / "core"
+    env = {**os.environ, **_env(ctx), "DATA_DIR": str(data_dir), "LOG_TO_FILE": "false", "LOG_LEVEL": "WARNING"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bench.seed_users", str(ctx.users)], cwd=ROOT, env=env, check=True)
+    print(f"   seeded {ctx.users} users in {time.perf_counter() - start:.1f}s", flush=True)
+    server = start_trellis(_env(ctx), data_dir)
+    ctx.rows.append(
+        Row(f"cold start, restart with {ctx.users} users", note=f"{server.started_in:.2f} s", extra={"seconds": server.started_in})
+    )
+    try:
+        token = _tokens(server)["admin"]
+        deep = max(1, ctx.users // 10 // 2)
+        measure(ctx, server, f"users/search first page of {ctx.users}", SEARCH, method="POST", body={"current": 1, "size": 10}, token=token)
+        measure(
+            ctx,
+            server,
+            f"users/search deep page {deep} of {ctx.users}",
+            SEARCH,
+            method="POST",
+            body={"current": deep, "size": 10},
+            token=token,
+        )
+        measure(
+            ctx, server, f"users/search 100-row page of {ctx.users}", SEARCH, method="POST", body={"current": 1, "size": 100}, token=token
+        )
+        measure(
+            ctx,
+            server,
+            f"users/search role filter of {ctx.users}",
+            SEARCH,
+            method="POST",
+            body={"current": 1, "size": 10, "byUserRoleCodeList": ["R_USER"]},
+            token=token,
+        )
+    finally:
+        server.stop()
+
+
+ALL: list[tuple[str, Callable[[Context], None]]] = [("core", core), ("toggles", toggles), ("bigtable", big_table)]

@@ -1,0 +1,144 @@
+"""Start and stop a Trellis (or bare FastAPI) server for a benchmark run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60.0) -> float:
+    """Seconds until ``url`` answers 200; raises on timeout."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"server at {url} did not answer within {timeout}s")
+
+
+@dataclass
+class Server:
+    """A running server process tree."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    started_in: float
+    log_path: Path
+    _cpu_mark: float = field(default=0.0)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tree(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.proc.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def workers(self) -> list[psutil.Process]:
+        return [p for p in self.tree() if p.pid != self.proc.pid and "valkey" not in p.name()]
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for p in self.tree():
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def rss_mb(self) -> list[float]:
+        out = []
+        for p in self.workers():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                out.append(round(p.memory_info().rss / 1_048_576, 1))
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                for p in self.tree():
+                    p.kill()
+                self.proc.wait(timeout=5)
+
+
+def start_trellis(env_overrides: dict[str, str], data_dir: Path, workers: int = 1, log_dir: Path | None = None) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WORKERS": str(workers),
+        "DATA_DIR": str(data_dir),
+        "LOG_TO_FILE": "false",
+        "LOG_LEVEL": "WARNING",
+        **env_overrides,
+    }
+    log_path = (log_dir or data_dir) / f"server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health/live", timeout=120)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError(f"Trellis did not start; log:\n{log_path.read_text()[-4000:]}") from None
+    started_in = time.perf_counter() - start
+    return Server(proc, port, started_in, log_path)
+
+
+def start_bare(data_dir: Path) -> Server:
+    """The physical ceiling: a bare FastAPI route on granian, no Trellis middleware."""
+    port = free_port()
+    log_path = data_dir / f"bare-{port}.log"
+    handle = open(log_path, "wb")  # noqa: SIM115
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "bench.bare_app:app",
+        ],
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    wait_http(f"http://127.0.0.1:{port}/ping")
+    return Server(proc, port, time.perf_counter() - start, log_path)

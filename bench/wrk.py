@@ -1,0 +1,101 @@
+"""Drive load with wrk and parse its report."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
+    return path
+
+
+def _lua(method: str, body: dict | None, headers: dict[str, str]) -> str:
+    lines = [f'wrk.method = "{method}"']
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
+        headers = {"Content-Type": "application/json", **headers}
+    for key, value in headers.items():
+        lines.append(f'wrk.headers["{key}"] = "{value}"')
+    lines.append(
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("JSON {\\"p50\\": %f, \\"p99\\": %f, \\"requests\\": %d, \\"non2xx\\": %d, '
+        '\\"errors\\": %d}\\n", latency:percentile(50)/1000, latency:percentile(99)/1000, summary.requests, '
+        "summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))\n"
+        "end"
+    )
+    return "\n".join(lines)
+
+
+def run_wrk(
+    url: str,
+    *,
+    method: str = "GET",
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
+    connections: int = 16,
+    threads: int = 1,
+    seconds: float = 8.0,
+) -> WrkResult:
+    """Run one wrk load and return its figures (latencies in ms)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_lua(method, body, headers or {}))
+    try:
+        proc = subprocess.run(
+            [
+                require_wrk(),
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds:.0f}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=False,
+        )
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    out = proc.stdout
+    match = re.search(r"^JSON (\{.*\})$", out, re.MULTILINE)
+    rps_match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match or not rps_match:
+        raise RuntimeError(f"wrk produced no report:\n{out}\n{proc.stderr}")
+    data = json.loads(match.group(1))
+    return WrkResult(
+        requests=int(data["requests"]),
+        seconds=seconds,
+        rps=float(rps_match.group(1)),
+        p50_ms=float(data["p50"]),
+        p99_ms=float(data["p99"]),
+        non_2xx=int(data["non2xx"]),
+        errors=int(data["errors"]),
+    )
