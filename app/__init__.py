@@ -36,8 +36,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await stop_process(app)
 
 
-def create_app(settings: Settings | None = None, *, extra_middlewares: list[Middleware] | None = None) -> FastAPI:
-    """Build a Trellis app from ``settings`` (default: environment and ``.env``)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    extra_middlewares: list[Middleware] | None = None,
+    extra_orm_apps: list[OrmApp] | None = None,
+) -> FastAPI:
+    """Build a Trellis app from ``settings`` (default: environment and ``.env``).
+
+    ``extra_orm_apps`` registers further Tortoise apps (tests use it for their own models).
+    """
     from app.system import SYSTEM_MODEL_MODULES, register_system
 
     settings = prepare_settings(settings) if settings is not None else get_settings()
@@ -49,6 +57,7 @@ def create_app(settings: Settings | None = None, *, extra_middlewares: list[Midd
 
     hooks = AppHooks()
     orm_apps: list[OrmApp] = [OrmApp(SYSTEM_APP, SYSTEM_CONNECTION, settings.db_url, tuple(SYSTEM_MODEL_MODULES))]
+    orm_apps.extend(extra_orm_apps or [])
     middlewares: list[Middleware] = list(extra_middlewares or [])
 
     app = FastAPI(
