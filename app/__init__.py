@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
+from app.core.business.wiring import register_business
 from app.core.config import Settings, get_settings, prepare_settings
 from app.core.database import SYSTEM_APP, SYSTEM_CONNECTION, OrmApp, build_tortoise_config
 from app.core.exceptions import register_exceptions
@@ -73,6 +74,7 @@ def create_app(
     app.state.init_errors = {}
     register_exceptions(app)
     register_system(app, settings, hooks, orm_apps, middlewares)
+    register_business(app, settings, hooks, orm_apps)
     app.user_middleware = make_middlewares(settings, middlewares)
     app.state.tortoise_config = build_tortoise_config(orm_apps, timezone=settings.TIMEZONE, connect_timeout=settings.DB_CONNECT_TIMEOUT)
     return app

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
 
     BUSINESS_MODULES_DISABLED: CommaList = []
     BUSINESS_MODULES_ENABLED: CommaList = []
+    #: Package scanned for business modules (tests point it at a fixture package).
+    BUSINESS_PACKAGE: str = "app.business"
+    OUTBOX_DISPATCH_INTERVAL_SECONDS: float = Field(default=10.0, gt=0)
 
     @field_validator("CORS_ORIGINS", "TRUSTED_HOSTS", "BUSINESS_MODULES_DISABLED", "BUSINESS_MODULES_ENABLED", mode="before")
     @classmethod
