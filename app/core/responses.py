@@ -7,6 +7,7 @@ schemas produce them); the envelope never renames user data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -25,6 +26,8 @@ _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 def _default(value: Any) -> Any:
     if isinstance(value, PydanticModel):
         return value.model_dump(by_alias=True, mode="json")
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, set | frozenset):
         return list(value)
     if hasattr(value, "value"):  # Enum-like

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
+from copy import copy
 from typing import Any, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 from pydantic.alias_generators import to_camel
 
 from app.core.types import SqidId
@@ -61,16 +64,45 @@ class PageQueryBase(SchemaBase):
         return out
 
 
+def _none_passing(func: Callable[..., Any], mode: str) -> Callable[..., Any]:
+    """Wrap a field validator so an explicit ``null`` in an update skips it."""
+    takes_info = len(inspect.signature(func).parameters) >= (3 if mode == "wrap" else 2)
+    if mode == "wrap":
+
+        def wrap_validator(cls: Any, value: Any, handler: Any, info: ValidationInfo) -> Any:
+            if value is None:
+                return None
+            return func(value, handler, info) if takes_info else func(value, handler)
+
+        return wrap_validator
+
+    def validator(cls: Any, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        return func(value, info) if takes_info else func(value)
+
+    return validator
+
+
 def make_optional(model: type[M], name: str | None = None) -> type[M]:
-    """A copy of ``model`` whose fields are all optional (default None): the Update schema."""
+    """A copy of ``model`` whose fields are all optional (default None): the Update schema.
+
+    Aliases, constraints and validators are kept; field validators are skipped
+    for an explicit ``null`` (the "leave unchanged" value of a partial update),
+    so a validator written for the Create schema never sees ``None``.
+    """
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        annotation = info.annotation
-        new_info = info._copy() if hasattr(info, "_copy") else info
+        new_info = copy(info)
         new_info.default = None
         new_info.default_factory = None
-        fields[field_name] = (Optional[annotation], new_info)  # noqa: UP045 - annotation is a runtime value
-    optional: type[M] = create_model(name or f"{model.__name__}Optional", __base__=model, **fields)
+        fields[field_name] = (Optional[info.annotation], new_info)  # noqa: UP045 - annotation is a runtime value
+    validators: dict[str, Any] = {}
+    for attr, decorator in model.__pydantic_decorators__.field_validators.items():
+        dec_info = decorator.info
+        wrapped = _none_passing(decorator.func, dec_info.mode)
+        validators[attr] = field_validator(*dec_info.fields, mode=dec_info.mode, check_fields=False)(wrapped)
+    optional: type[M] = create_model(name or f"{model.__name__}Optional", __base__=model, __validators__=validators, **fields)
     return optional
 
 

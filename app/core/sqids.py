@@ -3,7 +3,9 @@
 The alphabet is a deterministic shuffle of ``a-zA-Z0-9`` seeded by SHA-256 of
 ``SECRET_KEY`` (byte-compatible with the reference system). Only canonical
 encodings decode: a string that does not re-encode to itself is rejected, so
-one record never has two public ids.
+one record never has two public ids. All-digit strings are never sqids: the
+encoder skips them (like a blocklisted word) and the decoder refuses them, so a
+legacy numeric id sent as a string can never land on some other record.
 """
 
 from __future__ import annotations
@@ -31,9 +33,19 @@ def alphabet_for(secret: str) -> str:
     return "".join(chars)
 
 
+class _NoDigitOnlySqids(Sqids):
+    """Sqids that treat an all-digit id as blocked, so encode picks another offset."""
+
+    def _Sqids__is_blocked_id(self, id_: str) -> bool:  # noqa: N802 - overrides the name-mangled hook
+        if id_.isdigit():
+            return True
+        blocked: bool = getattr(super(), "_Sqids__is_blocked_id")(id_)  # noqa: B009 - name-mangled parent hook
+        return blocked
+
+
 class SqidCodec:
     def __init__(self, secret: str) -> None:
-        self._sqids = Sqids(alphabet=alphabet_for(secret), min_length=MIN_LENGTH)
+        self._sqids = _NoDigitOnlySqids(alphabet=alphabet_for(secret), min_length=MIN_LENGTH)
         self._encode_cache: dict[int, str] = {}
 
     def encode(self, value: int) -> str:
@@ -50,7 +62,7 @@ class SqidCodec:
     def decode(self, value: str) -> int:
         if not isinstance(value, str):
             raise SqidDecodeError("id must be a string")
-        if not (MIN_LENGTH <= len(value) <= MAX_LENGTH) or not _ALLOWED.issuperset(value):
+        if not (MIN_LENGTH <= len(value) <= MAX_LENGTH) or not _ALLOWED.issuperset(value) or value.isdigit():
             raise SqidDecodeError("invalid id")
         numbers = self._sqids.decode(value)
         if len(numbers) != 1:
