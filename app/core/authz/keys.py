@@ -1,0 +1,43 @@
+"""Redis key names of the permission cache (spec data.md §7, plus the epoch).
+
+Values: ``role:{code}:menus`` JSON int[]; ``role:{code}:apis`` JSON
+``[{method, path, status}]``; ``role:{code}:buttons`` JSON str[];
+``role:{code}:data_scope`` plain string; ``user:{uid}:roles`` JSON str[]
+(enabled codes, newest first); ``user:{uid}:role_home`` plain route name;
+``token_version:{uid}`` integer string; ``constant_routes`` JSON array.
+``authz:epoch`` is Trellis's own: an integer INCRemented after every write
+that changes who may see or call what (see docs/caching.md).
+"""
+
+from __future__ import annotations
+
+EPOCH_KEY = "authz:epoch"
+RESYNC_LOCK_KEY = "authz:resync_lock"
+CONSTANT_ROUTES_KEY = "constant_routes"
+ROLE_KEY_KINDS = ("menus", "apis", "buttons", "data_scope")
+
+
+def role_key(code: str, kind: str) -> str:
+    """``role:{code}:{kind}`` with kind in menus/apis/buttons/data_scope."""
+    return f"role:{code}:{kind}"
+
+
+def role_keys(code: str) -> list[str]:
+    """The four keys of one role."""
+    return [role_key(code, kind) for kind in ROLE_KEY_KINDS]
+
+
+def user_roles_key(user_id: int) -> str:
+    return f"user:{user_id}:roles"
+
+
+def user_home_key(user_id: int) -> str:
+    return f"user:{user_id}:role_home"
+
+
+def token_version_key(user_id: int) -> str:
+    return f"token_version:{user_id}"
+
+
+def captcha_key(phone: str) -> str:
+    return f"captcha:{phone}"

@@ -1,0 +1,185 @@
+"""Password hashing (Argon2) and signed tokens (JWT HS256).
+
+Hashing is CPU-bound (tens of milliseconds by design), so it always runs in a
+bounded thread pool: a login storm then costs threads, not the event loop,
+and other requests keep flowing. ``configure_security`` is called by the
+composition root; nothing here reads settings at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import jwt
+from anyio import CapacityLimiter
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from app.core.config import Settings
+
+ACCESS_TOKEN = "accessToken"
+REFRESH_TOKEN = "refreshToken"
+ALGORITHM = "HS256"
+
+
+class TokenError(Exception):
+    """Base of token decoding failures."""
+
+
+class TokenExpiredError(TokenError):
+    """The token's ``exp`` is in the past."""
+
+
+class TokenInvalidError(TokenError):
+    """Bad signature, bad algorithm, malformed token or payload."""
+
+
+@dataclass(frozen=True)
+class TokenData:
+    """The ``data`` claim of a Trellis token."""
+
+    user_id: int
+    user_name: str
+    token_type: str
+    token_version: int
+    impersonator_id: int | None = None
+
+
+@dataclass
+class _State:
+    hasher: PasswordHasher
+    secret: str
+    access_minutes: int
+    refresh_minutes: int
+    limiter: CapacityLimiter | None = None
+    dummy_hash: str | None = None
+
+
+_state: _State | None = None
+
+
+def configure_security(settings: Settings) -> None:
+    """Bind hashing parameters and the signing key from ``settings``."""
+    global _state
+    hasher = PasswordHasher(
+        time_cost=settings.ARGON2_TIME_COST,
+        memory_cost=settings.ARGON2_MEMORY_COST,
+        parallelism=settings.ARGON2_PARALLELISM,
+    )
+    _state = _State(hasher, settings.secret, settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES, settings.JWT_REFRESH_TOKEN_EXPIRE_MINUTES)
+
+
+def _current() -> _State:
+    if _state is None:
+        raise RuntimeError("security is not configured; create_app() calls configure_security()")
+    return _state
+
+
+def _limiter(state: _State) -> CapacityLimiter:
+    # Created lazily: a limiter belongs to the running event loop.
+    if state.limiter is None:
+        state.limiter = CapacityLimiter(max(2, os.cpu_count() or 2))
+    return state.limiter
+
+
+# ---- passwords ------------------------------------------------------------
+def hash_password_sync(password: str) -> str:
+    """Blocking hash: only for scripts and thread pools, never on the event loop."""
+    return _current().hasher.hash(password)
+
+
+async def hash_password(password: str) -> str:
+    """Argon2 hash of ``password``, computed off the event loop."""
+    state = _current()
+    return await anyio.to_thread.run_sync(state.hasher.hash, password, limiter=_limiter(state))
+
+
+def _verify(hasher: PasswordHasher, hashed: str, password: str) -> bool:
+    try:
+        return hasher.verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    """True when ``password`` matches ``hashed``.
+
+    With ``hashed=None`` (unknown user) a dummy hash is verified instead, so
+    the answer takes as long as for a real user: no enumeration by timing.
+    """
+    state = _current()
+    limiter = _limiter(state)
+    if hashed is None:
+        if state.dummy_hash is None:
+            state.dummy_hash = await anyio.to_thread.run_sync(state.hasher.hash, os.urandom(16).hex(), limiter=limiter)
+        await anyio.to_thread.run_sync(_verify, state.hasher, state.dummy_hash, password, limiter=limiter)
+        return False
+    return await anyio.to_thread.run_sync(_verify, state.hasher, hashed, password, limiter=limiter)
+
+
+def needs_rehash(hashed: str) -> bool:
+    """True when ``hashed`` was made with other Argon2 parameters than the current ones."""
+    try:
+        return _current().hasher.check_needs_rehash(hashed)
+    except InvalidHashError:
+        return True
+
+
+# ---- tokens -----------------------------------------------------------------
+def _encode(data: dict[str, Any], issued_at: int, minutes: int, secret: str) -> str:
+    payload = {"data": data, "iat": issued_at, "exp": issued_at + minutes * 60}
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def create_token_pair(user_id: int, user_name: str, token_version: int, impersonator_id: int | None = None) -> tuple[str, str]:
+    """(access token, refresh token) sharing one ``iat``."""
+    state = _current()
+    now = int(time.time())
+    base: dict[str, Any] = {"userId": user_id, "userName": user_name, "tokenVersion": token_version}
+    if impersonator_id is not None:
+        base["impersonatorId"] = impersonator_id
+    access = _encode({**base, "tokenType": ACCESS_TOKEN}, now, state.access_minutes, state.secret)
+    refresh = _encode({**base, "tokenType": REFRESH_TOKEN}, now, state.refresh_minutes, state.secret)
+    return access, refresh
+
+
+def create_token(data: dict[str, Any], *, minutes: int) -> str:
+    """Sign an arbitrary ``data`` claim (tests and tools: expired or odd tokens)."""
+    return _encode(data, int(time.time()), minutes, _current().secret)
+
+
+def decode_token(token: str) -> TokenData:
+    """Verify signature (HS256 only) and expiry; parse the ``data`` claim.
+
+    Raises ``TokenExpiredError`` or ``TokenInvalidError``.
+    """
+    try:
+        payload = jwt.decode(token, _current().secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat"], "verify_aud": False})
+    except jwt.ExpiredSignatureError:
+        raise TokenExpiredError from None
+    except jwt.PyJWTError:
+        raise TokenInvalidError from None
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise TokenInvalidError
+    try:
+        impersonator = data.get("impersonatorId")
+        return TokenData(
+            user_id=_as_int(data["userId"]),
+            user_name=str(data.get("userName") or ""),
+            token_type=str(data.get("tokenType") or ""),
+            token_version=_as_int(data.get("tokenVersion", 0)),
+            impersonator_id=_as_int(impersonator) if impersonator is not None else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise TokenInvalidError from None
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("expected an integer claim")
+    return value
