@@ -57,6 +57,7 @@ class Code(StrEnum):
     DUPLICATE_MENU_NAME = "2310"
     DUPLICATE_DICTIONARY = "2311"
     PROTECTED_RESOURCE = "2312"
+    INVALID_MENU_PARENT = "2313"
 
     FAIL = "2400"
     WRONG_CREDENTIALS = "2401"
@@ -126,6 +127,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     Code.DUPLICATE_MENU_NAME: ("Menu name already exists", "菜单名称已存在"),
     Code.DUPLICATE_DICTIONARY: ("Dictionary entry already exists", "字典项已存在"),
     Code.PROTECTED_RESOURCE: ("This resource is protected", "该资源受保护，无法操作"),
+    Code.INVALID_MENU_PARENT: ("A menu cannot be moved under itself or its descendants", "不能将菜单移动到自身或其子菜单下"),
     Code.FAIL: ("Operation failed", "操作失败"),
     Code.WRONG_CREDENTIALS: ("Wrong user name or password", "用户名或密码错误"),
     Code.CAPTCHA_INVALID: ("Verification code invalid or expired", "验证码错误或已过期"),
