@@ -11,9 +11,12 @@ disabled API → 2200.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi import routing as fastapi_routing
 
 from app.core.authz import CTX_ACCESS, SUPER_ADMIN_ROLE, Access, AuthzRuntime, get_authz
 from app.core.code import Code
@@ -34,6 +37,7 @@ __all__ = [
     "is_super_admin",
     "require_buttons",
     "require_roles",
+    "route_template",
 ]
 
 
@@ -90,14 +94,33 @@ DependAuth: Any = Depends(authenticate)
 AuthAccess = Annotated[Access, Depends(authenticate)]
 
 
+_CONVERTER = re.compile(r"{(\w+):[^}]+}")
+_EFFECTIVE_KEY: str = getattr(fastapi_routing, "_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY", "effective_route_context")
+
+
+def route_template(scope: Mapping[str, Any]) -> str | None:
+    """The matched route's full path template (prefixes included, converters stripped).
+
+    FastAPI >= 0.16x includes routers lazily: ``scope["route"]`` is then the
+    router-local route, and the full template lives on the effective route
+    context; older versions expose it as ``scope["route"].path_format``.
+    """
+    fastapi_scope = scope.get("fastapi")
+    effective = fastapi_scope.get(_EFFECTIVE_KEY) if isinstance(fastapi_scope, dict) else None
+    path = getattr(effective, "path", None)
+    if not path:
+        return getattr(scope.get("route"), "path_format", None)
+    text = str(path)
+    return _CONVERTER.sub(r"{\1}", text) if ":" in text else text
+
+
 async def check_permission(request: Request, access: AuthAccess) -> Access:
     """``DependPermission``: ``DependAuth`` plus the (method, route template) grant check."""
     if access.is_super:
         return access
     if not access.role_codes:
         raise BizError(Code.USER_NO_ROLE)
-    route = request.scope.get("route")
-    template = getattr(route, "path_format", None)
+    template = route_template(request.scope)
     if not template:
         raise BizError(Code.PERMISSION_DENIED)
     status = access.apis.get((request.method.lower(), template))

@@ -15,5 +15,7 @@ SYSTEM_MODEL_MODULES: list[str] = ["app.system.models"]
 def register_system(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: list[OrmApp], middlewares: list[Middleware]) -> None:
     """Mount the system routers and register the system's start-up hooks."""
     from app.system.api import register_routers
+    from app.system.authz_setup import setup_authz
 
+    setup_authz(app, settings, hooks)
     register_routers(app, settings)

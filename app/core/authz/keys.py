@@ -5,8 +5,9 @@ Values: ``role:{code}:menus`` JSON int[]; ``role:{code}:apis`` JSON
 ``role:{code}:data_scope`` plain string; ``user:{uid}:roles`` JSON str[]
 (enabled codes, newest first); ``user:{uid}:role_home`` plain route name;
 ``token_version:{uid}`` integer string; ``constant_routes`` JSON array.
-``authz:epoch`` is Trellis's own: an integer INCRemented after every write
-that changes who may see or call what (see docs/caching.md).
+``authz:epoch`` and ``user:{uid}:rev`` are Trellis's own: integers
+INCRemented after every write that changes who may see or call what
+(globally, or for one user) — see docs/caching.md.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def user_roles_key(user_id: int) -> str:
 
 def user_home_key(user_id: int) -> str:
     return f"user:{user_id}:role_home"
+
+
+def user_rev_key(user_id: int) -> str:
+    """Trellis's per-user revision: INCRemented when the user's row or role links change."""
+    return f"user:{user_id}:rev"
 
 
 def token_version_key(user_id: int) -> str:

@@ -36,6 +36,8 @@ class Principal:
     token_version: int
     role_codes: tuple[str, ...] = ()
     home: str = DEFAULT_HOME
+    #: The user's public columns as the source serialised them (user-info is served from here).
+    profile: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:

@@ -1,11 +1,12 @@
 """The per-worker permission snapshot and its one-round-trip validation.
 
 Steady state, an authenticated request costs one ``MGET authz:epoch
-token_version:{uid}`` and no database query: the user's merged permissions
+token_version:{uid} user:{uid}:rev`` and no database query: the user's merged permissions
 (``Access``) live in this process and stay valid while the epoch is
 unchanged. Every write that changes who may see or call what INCRs the epoch
 after its commit, so each worker drops its snapshot on the very next request.
-Token versions are read on every request, so revocations need no epoch bump.
+Token versions and per-user revisions are read on every request, so a
+revocation or a change to one user needs no global bump.
 
 When Redis is unreachable the snapshot cannot be validated: every request
 then loads from the database (rate-limited WARNING) and Redis is retried
@@ -25,7 +26,7 @@ from typing import Any, TypeVar
 from loguru import logger
 from redis.asyncio import Redis
 
-from app.core.authz.keys import EPOCH_KEY, RESYNC_LOCK_KEY, token_version_key
+from app.core.authz.keys import EPOCH_KEY, RESYNC_LOCK_KEY, token_version_key, user_rev_key
 from app.core.authz.model import SUPER_ADMIN_ROLE, Access, AuthzSource, RoleGrant, merge_access
 from app.core.redis import REDIS_ERRORS
 
@@ -58,7 +59,8 @@ class AuthzRuntime:
         self.warn_interval = warn_interval
         self.max_users = max_users
         self._epoch: str | None = _UNSET
-        self._access: dict[int, Access] = {}
+        self._access: dict[int, tuple[Access, str | None]] = {}
+        self._memo: dict[str, Any] = {}
         self._grants: dict[str, RoleGrant] = {}
         self._all_buttons: frozenset[str] | None = None
         self._down_until = 0.0
@@ -145,10 +147,37 @@ class AuthzRuntime:
         self._epoch = _UNSET
         self._access.clear()
         self._grants.clear()
+        self._memo.clear()
         self._all_buttons = None
 
     def forget_user(self, user_id: int) -> None:
         self._access.pop(user_id, None)
+
+    async def touch_user(self, user_id: int) -> None:
+        """Invalidate one user's snapshot in every worker (call after the commit)."""
+        self.forget_user(user_id)
+
+        async def incr(redis: Redis) -> Any:
+            return await redis.incr(user_rev_key(user_id))
+
+        await self.call("user revision bump", incr)
+
+    async def memo(self, key: str, loader: Callable[[], Awaitable[T]]) -> T:
+        """A value cached in this process until the epoch moves.
+
+        Only meaningful after ``resolve`` validated the epoch in this request;
+        while Redis is down it always calls ``loader``.
+        """
+        if self._down or self._epoch == _UNSET:
+            return await loader()
+        if key in self._memo:
+            cached: T = self._memo[key]
+            return cached
+        epoch = self._epoch
+        value = await loader()
+        if self._epoch == epoch:
+            self._memo[key] = value
+        return value
 
     def _sync_epoch(self, epoch: str | None) -> None:
         if epoch == self._epoch:
@@ -158,6 +187,7 @@ class AuthzRuntime:
             self._spawn(self._resync())
         self._access.clear()
         self._grants.clear()
+        self._memo.clear()
         self._all_buttons = None
         self._epoch = epoch
 
@@ -176,7 +206,7 @@ class AuthzRuntime:
         values: list[Any] | None = None
         if redis is not None:
             try:
-                values = await redis.mget(EPOCH_KEY, token_version_key(user_id))
+                values = await redis.mget(EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
             except REDIS_ERRORS as exc:
                 self.mark_down(exc, "authentication")
             else:
@@ -184,25 +214,30 @@ class AuthzRuntime:
         if values is None:
             access = await self._load(user_id, cached=False)
             return Resolved(access, access.principal.token_version if access else 0)
-        epoch, raw_version = values
+        epoch, raw_version, rev = values
         self._sync_epoch(epoch)
-        access = self._access.get(user_id)
+        entry = self._access.get(user_id)
         redis_version = int(raw_version) if raw_version is not None else None
-        if access is None or (redis_version is not None and redis_version > access.principal.token_version):
+        stale = entry is None or entry[1] != rev
+        if entry is not None and redis_version is not None and redis_version > entry[0].principal.token_version:
+            stale = True  # a revocation: re-read the row so a disabled user sees 2102 first
+        if entry is None or stale:
             access = await self._load(user_id, cached=True)
             if access is None:
                 return Resolved(None, 0)
             if self._epoch == epoch:
-                self._store(user_id, access)
+                self._store(user_id, (access, rev))
+        else:
+            access = entry[0]
         db_version = access.principal.token_version
         if redis_version is None:
             await self._seed_version(user_id, db_version)
         return Resolved(access, max(db_version, redis_version or 0))
 
-    def _store(self, user_id: int, access: Access) -> None:
+    def _store(self, user_id: int, entry: tuple[Access, str | None]) -> None:
         if len(self._access) >= self.max_users:
             self._access.pop(next(iter(self._access)))
-        self._access[user_id] = access
+        self._access[user_id] = entry
 
     async def _seed_version(self, user_id: int, version: int) -> None:
         async def set_nx(redis: Redis) -> Any:

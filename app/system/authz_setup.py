@@ -1,0 +1,37 @@
+"""Wire identity and access into an app: security settings, the permission runtime, its DB source."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.core.authz import AuthzRuntime, set_authz
+from app.core.code import Code
+from app.core.config import Settings
+from app.core.exceptions import register_unique_constraint
+from app.core.lifecycle import AppHooks
+from app.core.security import configure_security, verify_password
+from app.system.services.authz_source import SystemAuthzSource
+
+
+def setup_authz(app: FastAPI, settings: Settings, hooks: AppHooks) -> AuthzRuntime:
+    """Create the app's ``AuthzRuntime`` (``app.state.authz``) bound to the system tables."""
+    configure_security(settings)
+    runtime = AuthzRuntime(lambda: getattr(app.state, "redis", None))
+    runtime.bind_source(SystemAuthzSource())
+    app.state.authz = runtime
+    set_authz(runtime)
+    register_unique_constraint("user_name", Code.DUPLICATE_USER_NAME)
+    register_unique_constraint("user_email", Code.DUPLICATE_USER_EMAIL)
+
+    async def bind() -> None:
+        set_authz(runtime)
+        runtime.clear_local()
+
+    async def warm_dummy_hash() -> None:
+        # The first unknown-user login must not pay for making the dummy hash.
+        await verify_password("", None)
+
+    hooks.on_init("authz: bind runtime", bind)
+    hooks.on_worker_start("authz: bind runtime", bind)
+    hooks.on_worker_start("authz: dummy hash", warm_dummy_hash)
+    return runtime
