@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic.alias_generators import to_camel
 from tortoise import fields
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from app.core.ctx import CTX_USER_NAME
+from app.core.schema import to_camel
 from app.core.sqids import encode_id
 
 

@@ -9,7 +9,6 @@ from copy import copy
 from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
-from pydantic.alias_generators import to_camel
 
 from app.core.types import SqidId
 
@@ -17,6 +16,12 @@ _ORDER_ITEM = re.compile(r"^-?[A-Za-z][A-Za-z0-9_]{0,63}$")
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def to_camel(name: str) -> str:
+    """``i18n_key`` -> ``i18nKey`` (unlike pydantic's, digits never capitalise the next letter)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def to_snake(name: str) -> str:
