@@ -7,12 +7,12 @@ import contextlib
 
 from fastapi import FastAPI
 from loguru import logger
-from tortoise import Tortoise
 
 from app.core.config import Settings
 from app.core.database import all_models, close_db, init_db
 from app.core.init_lock import current_boot, run_init_once
 from app.core.lifecycle import AppHooks
+from app.core.migrate import migrate_embedded
 from app.core.model import install_soft_delete_managers
 from app.core.redis import REDIS_ERRORS, create_redis, ensure_embedded_redis
 
@@ -31,7 +31,7 @@ async def start_process(app: FastAPI) -> None:
     await init_db(app.state.tortoise_config)
     install_soft_delete_managers(all_models())
     if settings.embedded_db:
-        await Tortoise.generate_schemas(safe=True)
+        await migrate_embedded(app.state.tortoise_config)
     redis_url = await asyncio.to_thread(redis_url_for, settings)
     app.state.redis = create_redis(redis_url, settings.REDIS_SOCKET_TIMEOUT)
     boot = current_boot()

@@ -1,0 +1,1 @@
+"""The CRUD generator: parse ``models.py`` (AST), plan files, render templates, write with a hash manifest."""
