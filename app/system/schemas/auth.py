@@ -53,7 +53,7 @@ class PasswordChangeIn(SchemaBase):
 class ProfileIn(SchemaBase):
     """Only sent keys are written; blank strings become null."""
 
-    nick_name: Annotated[str | None, BlankNone, Field(default=None, max_length=30)]
-    user_email: Annotated[str | None, BlankNone, Field(default=None, max_length=255)]
-    user_phone: Annotated[str | None, BlankNone, Field(default=None, max_length=20)]
+    nick_name: Annotated[Annotated[str, Field(max_length=30)] | None, BlankNone] = None
+    user_email: Annotated[Annotated[str, Field(max_length=255)] | None, BlankNone] = None
+    user_phone: Annotated[Annotated[str, Field(max_length=20)] | None, BlankNone] = None
     user_gender: Annotated[GenderType | None, BlankNone] = None

@@ -167,7 +167,7 @@ async def change_password(user_id: int, old_password: str, new_password: str) ->
 
 async def update_profile(user_id: int, body: ProfileIn) -> None:
     """Write only the sent keys (null clears): 2302 / 2303 when used by another user."""
-    changes = body.model_dump(include=body.model_fields_set)
+    changes = body.model_dump(include=body.model_fields_set, by_alias=False)
     if not changes:
         return
     others = User.filter(id__not=user_id)
