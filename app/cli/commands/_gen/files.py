@@ -61,7 +61,9 @@ def format_source(text: str, filename: str, root: Path) -> str:
         return text
     config = root / "pyproject.toml"
     ruff = [*ruff, "--config", str(config if config.is_file() else project_root() / "pyproject.toml")]
-    for args in (["check", "--fix-only", "--select", "I,F401,UP,RUF022", "--exit-zero"], ["format"]):
+    # ``app`` is always first-party, wherever the project root is (keeps the output stable).
+    fix = ["check", "--fix-only", "--select", "I,F401,UP,RUF022", "--exit-zero", "--config", "lint.isort.known-first-party = ['app']"]
+    for args in (fix, ["format"]):
         done = subprocess.run(  # noqa: S603 - fixed argv, no shell
             [*ruff, *args, "--stdin-filename", filename, "-"], input=text, capture_output=True, text=True, cwd=root, check=False
         )
