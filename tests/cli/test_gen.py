@@ -44,7 +44,7 @@ def crud(run_cli: Run, root: Path, *extra: str) -> tuple[int, str, str]:
 
 def test_init_writes_the_skeleton_with_conventions(tmp_path: Path, run_cli: Run) -> None:
     (tmp_path / "app" / "business").mkdir(parents=True)
-    code, out, _ = run_cli("--root", str(tmp_path), "init", "inventory")
+    code, _, _ = run_cli("--root", str(tmp_path), "init", "inventory")
     assert code == 0
     module = tmp_path / "app" / "business" / "inventory"
     assert sorted(p.name for p in module.iterdir()) == ["__init__.py", "models.py"]
