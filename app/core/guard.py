@@ -1,0 +1,163 @@
+"""Rate limiting and auto-ban, counted in Redis so limits hold across workers and replicas.
+
+Why not fastapi-guard's pipeline: in fastapi-guard 8.1.2 the request counters
+live in Redis, but the *violation* counts that drive auto-ban are kept per
+process (``middleware.suspicious_request_counts``), its managers are process
+singletons, and it refuses to ban loopback and proxy addresses. With several
+workers a client would get ``workers x threshold`` violations before a ban.
+So the limiter is one Lua script (one round trip per request, atomic):
+
+* a ban key ``guard:{ip}:ban`` short-circuits everything (code 2501);
+* a fixed-window counter per client (``GUARD_RATE_LIMIT`` per
+  ``GUARD_RATE_LIMIT_WINDOW`` s) and one per (client, endpoint) for endpoints
+  with their own limit (login, captcha, code-login, refresh-token, plus the
+  business modules' ``ENDPOINT_RATE_LIMITS``); over either → code 2500;
+* each rejected request counts a violation (the count lives for
+  ``GUARD_AUTO_BAN_DURATION`` s); reaching ``GUARD_AUTO_BAN_THRESHOLD`` sets
+  the ban for ``GUARD_AUTO_BAN_DURATION`` s.
+
+Answers are the envelope with HTTP 200 and a ``Retry-After`` header. When
+Redis is unreachable the guard fails open (a WARNING at most once a minute):
+an outage of the cache must not take the API down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from loguru import logger
+from redis.asyncio import Redis
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.client_ip import client_ip
+from app.core.code import Code
+from app.core.config import Settings
+from app.core.redis import REDIS_ERRORS
+from app.core.responses import Fail
+
+#: Stricter default limits (requests, window seconds) against brute force and SMS pumping.
+AUTH_ENDPOINT_LIMITS: dict[str, tuple[int, int]] = {
+    "/api/v1/auth/login": (5, 60),
+    "/api/v1/auth/captcha": (10, 60),
+    "/api/v1/auth/code-login": (10, 60),
+    "/api/v1/auth/refresh-token": (10, 60),
+}
+
+#: Paths never limited (probes must answer while a client is banned).
+EXEMPT_PREFIXES: tuple[str, ...] = ("/health",)
+
+ALLOWED, LIMITED, BANNED = 0, 1, 2
+
+_SCRIPT = """
+local ttl = redis.call('TTL', KEYS[1])
+if ttl ~= -2 then return {2, ttl} end
+local over, retry = 0, 0
+local g = redis.call('INCR', KEYS[2])
+if g == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+if g > tonumber(ARGV[1]) then over = 1; retry = redis.call('TTL', KEYS[2]) end
+if tonumber(ARGV[3]) > 0 then
+  local e = redis.call('INCR', KEYS[3])
+  if e == 1 then redis.call('EXPIRE', KEYS[3], ARGV[4]) end
+  if e > tonumber(ARGV[3]) then
+    over = 1
+    local t = redis.call('TTL', KEYS[3])
+    if t > retry then retry = t end
+  end
+end
+if over == 0 then return {0, 0} end
+local v = redis.call('INCR', KEYS[4])
+if v == 1 then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
+if v >= tonumber(ARGV[5]) then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[6])
+  redis.call('DEL', KEYS[4])
+  return {2, tonumber(ARGV[6])}
+end
+return {1, retry}
+"""
+
+
+class RateLimiter:
+    """The Redis side of the guard; usable on its own (e.g. for WebSocket handshakes)."""
+
+    def __init__(self, settings: Settings, endpoint_limits: Mapping[str, tuple[int, int]] | None = None) -> None:
+        self.limit = settings.GUARD_RATE_LIMIT
+        self.window = settings.GUARD_RATE_LIMIT_WINDOW
+        self.threshold = settings.GUARD_AUTO_BAN_THRESHOLD
+        self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
+        self.prefix = settings.REDIS_KEY_PREFIX
+        self.endpoint_limits: dict[str, tuple[int, int]] = {**AUTH_ENDPOINT_LIMITS, **(endpoint_limits or {})}
+        self._scripts: dict[int, Any] = {}
+
+    def _script(self, redis: Redis) -> Any:
+        script = self._scripts.get(id(redis))
+        if script is None:
+            script = redis.register_script(_SCRIPT)
+            self._scripts = {id(redis): script}
+        return script
+
+    def keys(self, ip: str, path: str) -> list[str]:
+        tag = f"{self.prefix}guard:{{{ip}}}"  # hash tag: one cluster slot per client
+        return [f"{tag}:ban", f"{tag}:rate", f"{tag}:rate:{path}", f"{tag}:viol"]
+
+    async def hit(self, redis: Redis, ip: str, path: str) -> tuple[int, int]:
+        """Count one request; return (ALLOWED|LIMITED|BANNED, retry-after seconds)."""
+        endpoint_limit, endpoint_window = self.endpoint_limits.get(path, (0, 0))
+        args = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds]
+        verdict, retry = await self._script(redis)(keys=self.keys(ip, path), args=args)
+        return int(verdict), max(int(retry), 0)
+
+    async def unban(self, redis: Redis, ip: str) -> None:
+        """Lift a ban and forget the client's violations."""
+        keys = self.keys(ip, "")
+        await redis.delete(keys[0], keys[3])
+
+
+class GuardMiddleware:
+    """Pure-ASGI rate limiter in front of the routes (see module docstring)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter: RateLimiter | None = None
+        self._warned_at = 0.0
+
+    def _limiter_for(self, scope: Scope) -> RateLimiter:
+        # Built on the first request so the business modules' limits are in app.state.
+        if self.limiter is None:
+            state = getattr(scope.get("app"), "state", None)
+            extra = getattr(state, "endpoint_rate_limits", None) or {}
+            self.limiter = RateLimiter(self.settings, extra)
+        return self.limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(EXEMPT_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        redis: Redis | None = getattr(getattr(scope.get("app"), "state", None), "redis", None)
+        ip = client_ip(scope, self.settings.PROXY_HEADERS_ENABLED, self.settings.TRUSTED_HOSTS) or "unknown"
+        verdict, retry = ALLOWED, 0
+        if redis is not None:
+            try:
+                verdict, retry = await self._limiter_for(scope).hit(redis, ip, path)
+            except REDIS_ERRORS as exc:
+                self._warn_fail_open(exc)
+        if verdict == ALLOWED:
+            await self.app(scope, receive, send)
+            return
+        code = Code.IP_BANNED if verdict == BANNED else Code.RATE_LIMITED
+        if verdict == BANNED and retry == self.settings.GUARD_AUTO_BAN_DURATION:
+            logger.warning("guard: {} banned for {} s after repeated rate-limit violations", ip, retry)
+        headers = {"Retry-After": str(retry)} if retry > 0 else None
+        await Fail(code=code, headers=headers)(scope, receive, send)
+
+    def _warn_fail_open(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            logger.warning("guard: Redis unreachable ({}); requests pass unlimited", type(exc).__name__)
+
+
+__all__ = ["AUTH_ENDPOINT_LIMITS", "EXEMPT_PREFIXES", "GuardMiddleware", "RateLimiter"]

@@ -1,0 +1,73 @@
+"""Radar: per-request monitoring (requests, SQL, exceptions, developer logs).
+
+Invariants: capture never blocks or fails a request (bounded queue, drop and
+count); nothing secret is stored (everything passes ``redact``); the store is
+a separate Tortoise app ``app_radar`` on ``conn_radar`` (``RADAR_DB_URL``,
+default a SQLite file in DATA_DIR) pruned by age and row cap; with
+``RADAR_ENABLED=false`` nothing is captured and the API answers empty data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from loguru import logger
+from starlette.middleware import Middleware
+from tortoise import connections
+
+from app.core.config import Settings
+from app.core.database import OrmApp
+from app.core.lifecycle import AppHooks
+from app.system.radar.capture import RADAR_CONNECTION, install_sql_capture, radar_log
+from app.system.radar.redact import redact
+
+RADAR_APP = "app_radar"
+RADAR_MODEL_MODULES = ("app.system.radar.models",)
+
+__all__ = ["RADAR_APP", "RADAR_CONNECTION", "radar_log", "redact", "setup_radar"]
+
+
+def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: list[OrmApp], middlewares: list[Middleware]) -> None:
+    """Mount the Radar API; when enabled, add its store, middleware and writer hooks."""
+    from app.system.radar.api import router
+    from app.system.radar.middleware import RadarMiddleware
+    from app.system.radar.writer import RadarWriter
+
+    app.include_router(router)
+    if not settings.RADAR_ENABLED:
+        return
+    orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, settings.radar_db_url, RADAR_MODEL_MODULES))
+    writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
+    app.state.radar_writer = writer
+    middlewares.append(Middleware(RadarMiddleware, settings=settings, writer=writer))
+
+    async def start_radar() -> None:
+        _ensure_sqlite_dir(settings.radar_db_url)
+        await _create_radar_tables()
+        install_sql_capture()
+        writer.start()
+        await writer.prune_quietly()
+
+    hooks.on_worker_start("radar", start_radar)
+    hooks.on_shutdown("radar", writer.stop)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = Path(parts.netloc + parts.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _create_radar_tables() -> None:
+    """Create Radar's tables if missing; every worker may try (safe=True)."""
+    from tortoise.utils import generate_schema_for_client
+
+    try:
+        await generate_schema_for_client(connections.get(RADAR_CONNECTION), safe=True)
+    except Exception as exc:  # noqa: BLE001 - a concurrent worker may win the race; Radar is optional
+        with contextlib.suppress(Exception):
+            logger.warning("radar: could not create tables ({})", type(exc).__name__)

@@ -1,0 +1,112 @@
+"""The one redactor: everything Radar keeps about a request passes through here.
+
+Headers named in ``SECRET_HEADERS`` and every JSON key that contains one of
+``SECRET_KEY_MARKERS`` (at any depth) become ``"[REDACTED]"``. A body that is
+not JSON but looks like a form is redacted field by field; anything else that
+mentions a marker is dropped whole. SQL parameters are redacted when the
+statement names a secret-looking column, or when a value looks like a
+password hash or a JWT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+
+REDACTED = "[REDACTED]"
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-csrf-token", "proxy-authorization"})
+SECRET_KEY_MARKERS = ("password", "passwd", "token", "secret", "captcha", "api_key", "apikey")
+
+_JWT = re.compile(r"^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$")
+_HASH_PREFIXES = ("$argon2", "$2a$", "$2b$", "$2y$", "pbkdf2_", "$pbkdf2")
+_SECRET_SQL = re.compile("|".join(SECRET_KEY_MARKERS), re.IGNORECASE)
+
+
+def is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(marker in lowered for marker in SECRET_KEY_MARKERS)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers as a dict with secret ones replaced."""
+    return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+
+
+def redact_value(value: Any) -> Any:
+    """A JSON value with every secret-looking key's value replaced, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if isinstance(k, str) and is_secret_key(k) else redact_value(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, str) and _looks_secret(value):
+        return REDACTED
+    return value
+
+
+def _looks_secret(text: str) -> bool:
+    return text.startswith(_HASH_PREFIXES) or bool(_JWT.match(text))
+
+
+def redact_body(raw: bytes, content_type: str = "", limit: int = 65536) -> str | None:
+    """A request/response body fit to store: redacted, UTF-8, truncated to ``limit`` chars."""
+    if not raw:
+        return None
+    text: str
+    try:
+        text = orjson.dumps(redact_value(orjson.loads(raw))).decode()
+    except orjson.JSONDecodeError:
+        decoded = raw.decode("utf-8", errors="replace")
+        if "application/x-www-form-urlencoded" in content_type:
+            pairs = parse_qsl(decoded, keep_blank_values=True)
+            text = urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs])
+        elif _SECRET_SQL.search(decoded) or "multipart/" in content_type:
+            return f"[{len(raw)} bytes not stored: may contain secrets]"
+        else:
+            text = decoded
+    return truncate(text, limit)
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [truncated {len(text) - limit} chars]"
+
+
+def redact_query_string(query: str) -> str:
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs])
+
+
+def redact_sql_params(sql: str, params: Any) -> Any:
+    """SQL parameters, all redacted when the statement touches a secret-looking column."""
+    if params is None:
+        return None
+    if _SECRET_SQL.search(sql):
+        return [REDACTED for _ in params] if isinstance(params, list | tuple) else REDACTED
+    if isinstance(params, list | tuple):
+        return [REDACTED if isinstance(p, str) and _looks_secret(p) else p for p in params]
+    return params
+
+
+def redact(value: Any) -> Any:
+    """Generic entry point: mappings and lists by key, strings by shape."""
+    return redact_value(value)
+
+
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "redact",
+    "redact_body",
+    "redact_headers",
+    "redact_query_string",
+    "redact_sql_params",
+    "redact_value",
+    "truncate",
+]

@@ -1,0 +1,143 @@
+"""Radar's store writer: a bounded queue drained by one batch-writing task per worker.
+
+Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
+record is dropped and counted, so a slow or dead Radar store never blocks or
+fails a request. The task writes up to ``BATCH_SIZE`` records per round; a
+failing write is logged (rate-limited) and the batch dropped. Every
+``PRUNE_INTERVAL`` seconds it deletes rows older than ``RADAR_RETENTION_HOURS``
+and trims requests beyond ``RADAR_MAX_ROWS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from loguru import logger
+
+from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
+
+BATCH_SIZE = 200
+PRUNE_INTERVAL = 300.0
+WRITE_TIMEOUT = 10.0
+
+
+@dataclass
+class RadarRecord:
+    """One captured request: its row and its children."""
+
+    request: dict[str, Any]
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RadarWriter:
+    def __init__(self, queue_size: int, retention_hours: int, max_rows: int) -> None:
+        self.queue: asyncio.Queue[RadarRecord] = asyncio.Queue(maxsize=queue_size)
+        self.retention_hours = retention_hours
+        self.max_rows = max_rows
+        self.dropped = 0
+        self.written = 0
+        self.failed = 0
+        self._task: asyncio.Task[None] | None = None
+        self._last_prune = time.monotonic()
+        self._warned_at = 0.0
+
+    def submit(self, record: RadarRecord) -> bool:
+        """Queue ``record`` without waiting; False (and counted) when full."""
+        try:
+            self.queue.put_nowait(record)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            return False
+        return True
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="radar-writer")
+
+    async def stop(self, drain_timeout: float = 3.0) -> None:
+        """Flush what is queued (bounded), then stop the task."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.queue.join(), drain_timeout)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < BATCH_SIZE and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                await asyncio.wait_for(write_batch(batch), WRITE_TIMEOUT)
+                self.written += len(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the store may be down; requests must not notice
+                self.failed += len(batch)
+                self._warn(f"write failed ({type(exc).__name__}); {len(batch)} records dropped")
+            finally:
+                for _ in batch:
+                    self.queue.task_done()
+            if time.monotonic() - self._last_prune >= PRUNE_INTERVAL:
+                self._last_prune = time.monotonic()
+                await self.prune_quietly()
+
+    async def prune_quietly(self) -> None:
+        try:
+            await asyncio.wait_for(prune(self.retention_hours, self.max_rows), WRITE_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001
+            self._warn(f"prune failed ({type(exc).__name__})")
+
+    def _warn(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            logger.warning("radar: {}", text)
+
+    def stats(self) -> dict[str, int]:
+        return {"queued": self.queue.qsize(), "written": self.written, "dropped": self.dropped, "failed": self.failed}
+
+
+async def write_batch(batch: list[RadarRecord]) -> None:
+    requests = [RadarRequest(**r.request) for r in batch]
+    queries = [
+        RadarQuery(created_at=r.request["created_at"], x_request_id=r.request["x_request_id"], **q) for r in batch for q in r.queries
+    ]
+    logs = [RadarUserLog(created_at=r.request["created_at"], x_request_id=r.request["x_request_id"], **lg) for r in batch for lg in r.logs]
+    await RadarRequest.bulk_create(requests, ignore_conflicts=True)
+    if queries:
+        await RadarQuery.bulk_create(queries, batch_size=500)
+    if logs:
+        await RadarUserLog.bulk_create(logs, batch_size=500)
+
+
+async def prune(retention_hours: int, max_rows: int) -> int:
+    """Delete rows older than the retention, then requests beyond ``max_rows``; return rows deleted."""
+    cutoff = datetime.now(UTC) - timedelta(hours=retention_hours)
+    deleted = await delete_before(cutoff)
+    total = await RadarRequest.all().count()
+    if total > max_rows:
+        boundary = await RadarRequest.all().order_by("-id").offset(max_rows).limit(1).values_list("created_at", flat=True)
+        if boundary:
+            deleted += await delete_before(boundary[0], inclusive=True)  # type: ignore[arg-type]
+    return deleted
+
+
+async def delete_before(cutoff: datetime, *, inclusive: bool = False) -> int:
+    """Delete every Radar row created before ``cutoff``; return the request rows deleted."""
+    op = "created_at__lte" if inclusive else "created_at__lt"
+    await RadarQuery.filter(**{op: cutoff}).delete()
+    await RadarUserLog.filter(**{op: cutoff}).delete()
+    return int(await RadarRequest.filter(**{op: cutoff}).delete())
+
+
+__all__ = ["RadarRecord", "RadarWriter", "delete_before", "prune", "write_batch"]

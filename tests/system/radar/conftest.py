@@ -1,0 +1,72 @@
+"""A started app with Radar on, plus a test router that runs SQL, logs and raises."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from tortoise import connections
+
+from app.core.database import SYSTEM_CONNECTION
+from app.core.responses import Success
+from app.system.radar import radar_log
+from tests import services
+from tests.conftest import _tmp_dir, reset_database
+
+probe = APIRouter(prefix="/api/v1/radar-probe")
+
+
+@probe.post("/echo")
+async def echo_with_sql(request: Request) -> Success:
+    body = await request.json()
+    conn = connections.get(SYSTEM_CONNECTION)
+    await conn.execute_query("SELECT 1")
+    radar_log("probe called", level="WARNING", data={"user": body.get("userName"), "password": body.get("password")})
+    return Success({"seen": True})
+
+
+@probe.post("/explode")
+async def explode(request: Request) -> Success:
+    await request.json()
+    await connections.get(SYSTEM_CONNECTION).execute_query("SELECT 2")
+    raise RuntimeError("probe exploded")
+
+
+def radar_db_url(backend: services.Backend) -> str:
+    """Radar's store: its own SQLite file beside SQLite, else the backend's server DB (own connection)."""
+    if backend.name != "sqlite":
+        return backend.db_url
+    return f"sqlite://{Path(_tmp_dir) / 'radar.sqlite3'}"
+
+
+async def start(app: FastAPI, backend: services.Backend) -> AsyncIterator[FastAPI]:
+    app.include_router(probe)
+    await reset_database(app, backend.name)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def radar_app(app_factory: Callable[..., FastAPI], backend: services.Backend) -> AsyncIterator[FastAPI]:
+    async for app in start(app_factory(RADAR_ENABLED=True, RADAR_DB_URL=radar_db_url(backend)), backend):
+        yield app
+
+
+@pytest.fixture
+async def radar_client(radar_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=radar_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+async def flush(app: FastAPI) -> None:
+    """Wait until the Radar writer has stored everything queued so far."""
+    await app.state.radar_writer.queue.join()
+
+
+def dump_all(rows: list[Any]) -> str:
+    return " ".join(repr(r.__dict__) for r in rows)
