@@ -19,6 +19,7 @@ import pytest
 import redis as redis_sync
 from fastapi import FastAPI
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from app import create_app
 from app.core.config import Settings
@@ -84,6 +85,9 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 async def reset_database(app: FastAPI, backend_name: str) -> None:
     """Empty every table of the app's models (creating them on first use)."""
+    # Tortoise caches INSERT SQL per (connection name, table), not per dialect:
+    # a process that switches backends must drop that cache.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=app.state.tortoise_config)
     try:
         key = f"{backend_name}:{sorted(app.state.tortoise_config['apps'])}"

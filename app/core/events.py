@@ -105,18 +105,18 @@ class EventBus:
         Failures are logged and swallowed; with ``strict`` they are raised
         after all handlers ran (the outbox uses this to retry).
         """
-        failed = 0
+        errors: list[str] = []
         for handler in self.handlers(event):
             try:
                 result = handler(payload)
                 if inspect.isawaitable(result):
                     await result
-            except Exception:  # noqa: BLE001 - one handler must not break the others
-                failed += 1
+            except Exception as exc:  # noqa: BLE001 - one handler must not break the others
+                errors.append(f"{_handler_name(handler)}: {type(exc).__name__}: {exc}")
                 logger.opt(exception=True).error("event handler {} for {} failed", _handler_name(handler), event)
-        if failed and strict:
-            raise HandlerFailedError(f"{failed} handler(s) of {event} failed")
-        return failed
+        if errors and strict:
+            raise HandlerFailedError(f"{len(errors)} handler(s) of {event} failed; first: {errors[0]}")
+        return len(errors)
 
     async def emit(self, event: str | EventSpec, payload: Any = None, **fields: Any) -> None:
         """Publish ``event``: dispatch now (local) or store in the outbox (outbox).

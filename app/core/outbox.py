@@ -81,7 +81,7 @@ async def _deliver(row: EventOutbox, event_bus: EventBus, max_attempts: int) -> 
         status = "dead" if attempts >= max_attempts else "failed"
         retry_at = None if status == "dead" else timezone.now() + timedelta(seconds=backoff_seconds(attempts))
         await EventOutbox.filter(id=row.id).update(
-            status=status, attempts=attempts, next_retry_at=retry_at, locked_at=None, last_error=type(exc).__name__ + ": " + str(exc)[:500]
+            status=status, attempts=attempts, next_retry_at=retry_at, locked_at=None, last_error=str(exc)[:1000]
         )
         if status == "dead":
             logger.error("outbox event {} #{} is dead after {} attempts", row.event_name, row.id, attempts)
