@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 from app.core.code import Code
 from app.core.exceptions import SchemaValidationError
@@ -36,3 +37,14 @@ Text128 = Annotated[Annotated[str, StringConstraints(max_length=128)] | None, Bl
 Text200 = Annotated[Annotated[str, StringConstraints(max_length=200)] | None, BlankNone]
 Text255 = Annotated[Annotated[str, StringConstraints(max_length=255)] | None, BlankNone]
 Text500 = Annotated[Annotated[str, StringConstraints(max_length=500)] | None, BlankNone]
+
+
+def field_values(model: BaseModel, *, exclude: Iterable[str] = (), only_set: bool = False) -> dict[str, Any]:
+    """Python-side values (ids stay ints, unlike ``model_dump``) of the non-null fields.
+
+    With ``only_set`` just the keys the client sent, nulls included.
+    """
+    skip = set(exclude)
+    if only_set:
+        return {name: getattr(model, name) for name in model.model_fields_set if name not in skip}
+    return {name: value for name in type(model).model_fields if name not in skip and (value := getattr(model, name)) is not None}

@@ -20,6 +20,7 @@ from app.core.exceptions import BizError, NotFoundError
 from app.core.redis import REDIS_ERRORS
 from app.system.controllers import dictionary_controller
 from app.system.models import Dictionary
+from app.system.schemas.common import field_values
 from app.system.schemas.dictionaries import DictionaryCreate, DictionarySearch, DictionaryUpdate
 
 OPTIONS_TTL_SECONDS = 300
@@ -54,14 +55,14 @@ async def create_dictionary(data: DictionaryCreate, redis: Redis | None) -> int:
     """Create a row (2311 when its (type, value) exists)."""
     if await dictionary_controller.taken(data.dict_type, data.value):
         raise BizError(Code.DUPLICATE_DICTIONARY)
-    row = await dictionary_controller.create(data)
+    row = await dictionary_controller.create(field_values(data))
     await _forget(redis, [row.dict_type])
     return row.id
 
 
 async def update_dictionary(item_id: int, data: DictionaryUpdate, redis: Redis | None) -> int:
     """Write the non-null fields (an explicit null ``remark`` clears it); 2311 on a (type, value) clash."""
-    values = data.model_dump(exclude_none=True, by_alias=False)
+    values = field_values(data)
     if "remark" in data.model_fields_set and data.remark is None:
         values["remark"] = None
     row = await dictionary_controller.get(item_id)

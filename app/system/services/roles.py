@@ -19,6 +19,7 @@ from app.core.model import StatusType
 from app.system.controllers import menu_controller, role_controller
 from app.system.models import Role
 from app.system.schemas.roles import RoleCreate, RoleSearch, RoleUpdate
+from app.system.schemas.common import field_values
 from app.system.services import manage_cache
 
 _UNIQUE = (("role_code", Code.DUPLICATE_ROLE_CODE), ("role_name", Code.DUPLICATE_ROLE_NAME))
@@ -59,7 +60,7 @@ async def _check_home(menu_id: int | None) -> None:
 
 async def create_role(data: RoleCreate) -> int:
     """Create a role (2301 duplicate code, 2309 duplicate name, 1101 unknown home menu)."""
-    values = data.model_dump(exclude_none=True, by_alias=False)
+    values = field_values(data)
     await _check_unique(values)
     await _check_home(data.by_role_home_id)
     role = await role_controller.create(values)
@@ -69,7 +70,7 @@ async def create_role(data: RoleCreate) -> int:
 
 async def update_role(role_id: int, data: RoleUpdate) -> int:
     """Write the non-null fields; ``R_SUPER`` keeps its code and stays enabled (2312)."""
-    values = data.model_dump(exclude_none=True, by_alias=False)
+    values = field_values(data)
     role = await role_controller.get(role_id)
     old_code = role.role_code
     if old_code == SUPER_ADMIN_ROLE and (

@@ -20,6 +20,7 @@ from app.core.security import hash_password
 from app.system.controllers import user_controller
 from app.system.models import User
 from app.system.schemas.users import UserCreate, UserSearch, UserUpdate
+from app.system.schemas.common import field_values
 from app.system.services import manage_cache
 
 #: (column, code) of the identities no two users may share.
@@ -61,7 +62,7 @@ async def _check_unique(values: dict[str, Any], exclude_id: int | None = None) -
 
 async def create_user(data: UserCreate) -> int:
     """Create a user with a hashed password and its roles (unknown role codes are dropped)."""
-    values = data.model_dump(exclude=set(_NOT_COLUMNS), exclude_none=True, by_alias=False)
+    values = field_values(data, exclude=_NOT_COLUMNS)
     values.setdefault("nick_name", data.user_name)
     await _check_unique(values)
     assert data.password is not None
