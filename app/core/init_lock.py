@@ -8,9 +8,11 @@ Keys (all under ``app:init``):
 * ``app:init_done`` – hash ``boot_id -> completion time`` of every server
   start that init has covered; a respawned worker finds its boot id there
   and skips init.
-* ``app:init_last`` – time the last init completed; a server that started
+* ``app:init_last`` – time the last init *started*; a server that started
   before that moment is covered by it (two replicas starting together run
-  init once).
+  init once; a server started while an init runs still gets its own, since
+  that init may predate its code).
+* ``app:init_runs`` – counter of completed inits (operations and tests).
 
 A boot id identifies one server start: ``TRELLIS_BOOT_ID`` when the launcher
 sets it, else the parent process id plus its start time. See
@@ -35,6 +37,7 @@ from app.core.redis import REDIS_ERRORS
 LOCK_KEY = "app:init_lock"
 DONE_KEY = "app:init_done"
 LAST_KEY = "app:init_last"
+RUNS_KEY = "app:init_runs"
 DONE_RETENTION_SECONDS = 7 * 24 * 3600
 
 _RELEASE = """
@@ -75,35 +78,54 @@ async def run_init_once(
     wait_limit: float = 150.0,
     poll_interval: float = 0.2,
 ) -> bool:
-    """Run ``init`` unless this boot is already covered; True when this process ran it."""
-    deadline = time.monotonic() + wait_limit
+    """Run ``init`` unless this boot is already covered; True when this process ran it.
+
+    A follower waits while another process holds the lock. Its patience
+    (``wait_limit``) restarts whenever the lock changes hands, so a leader
+    that dies late never strands it: the dead leader's lock expires within
+    ``lock_ttl`` and the follower takes over. Only a live leader that keeps
+    renewing for longer than ``wait_limit`` makes followers give up
+    (``InitTimeoutError``). Raises whatever ``init`` raises (lock released).
+    """
     token = secrets.token_hex(16)
     ttl_ms = int(lock_ttl * 1000)
+    holder: bytes | str | None = None
+    deadline = time.monotonic() + wait_limit
     while True:
         if await _covered(redis, boot):
             await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
             return False
         if await redis.set(LOCK_KEY, token, nx=True, px=ttl_ms):
-            try:
-                if await _covered(redis, boot):
-                    await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
-                    return False
-                await _run_with_renewal(redis, token, ttl_ms, init)
-                now = f"{time.time():.3f}"
-                async with redis.pipeline(transaction=True) as pipe:
-                    pipe.set(LAST_KEY, now)
-                    pipe.hset(DONE_KEY, boot.boot_id, now)
-                    pipe.expire(DONE_KEY, DONE_RETENTION_SECONDS)
-                    await pipe.execute()
-                return True
-            finally:
-                await redis.eval(_RELEASE, 1, LOCK_KEY, token)
-        if time.monotonic() > deadline:
-            raise InitTimeoutError(f"start-up init did not complete within {wait_limit:.0f}s")
+            return await _lead(redis, boot, token, ttl_ms, init)
+        current = await redis.get(LOCK_KEY)
+        if current != holder:
+            holder, deadline = current, time.monotonic() + wait_limit
+        elif time.monotonic() > deadline:
+            raise InitTimeoutError(f"start-up init held by another process did not complete within {wait_limit:.0f}s")
         await asyncio.sleep(poll_interval)
 
 
+async def _lead(redis: Redis, boot: BootInfo, token: str, ttl_ms: int, init: Callable[[], Awaitable[None]]) -> bool:
+    """Holding the lock: re-check coverage, run init with renewal, record it, release."""
+    try:
+        if await _covered(redis, boot):
+            await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
+            return False
+        started = f"{time.time():.3f}"
+        await _run_with_renewal(redis, token, ttl_ms, init)
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(LAST_KEY, started)
+            pipe.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
+            pipe.expire(DONE_KEY, DONE_RETENTION_SECONDS)
+            pipe.incr(RUNS_KEY)
+            await pipe.execute()
+        return True
+    finally:
+        await redis.eval(_RELEASE, 1, LOCK_KEY, token)
+
+
 async def _covered(redis: Redis, boot: BootInfo) -> bool:
+    """True when this boot (or a start it belongs to) already had its init."""
     if await redis.hexists(DONE_KEY, boot.boot_id):
         return True
     last = await redis.get(LAST_KEY)
@@ -115,9 +137,12 @@ async def _run_with_renewal(redis: Redis, token: str, ttl_ms: int, init: Callabl
         while True:
             await asyncio.sleep(ttl_ms / 3000)
             try:
-                await redis.eval(_RENEW, 1, LOCK_KEY, token, str(ttl_ms))
+                kept = await redis.eval(_RENEW, 1, LOCK_KEY, token, str(ttl_ms))
             except REDIS_ERRORS:
                 logger.warning("could not renew the init lock")
+                continue
+            if not kept:
+                logger.warning("the init lock expired under this leader; another process may run init concurrently")
 
     renewer = asyncio.create_task(renew())
     try:

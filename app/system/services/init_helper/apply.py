@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from app.system.services.init_helper.dictionaries import ensure_dictionary
@@ -9,6 +10,10 @@ from app.system.services.init_helper.menus import ReconcileResult, ensure_menu, 
 from app.system.services.init_helper.roles import ensure_role
 from app.system.services.init_helper.types import InitData, MenuSpec, RouteKeys
 from app.system.services.init_helper.users import ensure_user
+
+#: Route keys used when ``apply_init_data`` gets none: set by the start-up
+#: init while business inits run, so string API refs resolve without plumbing.
+ACTIVE_ROUTE_KEYS: ContextVar[RouteKeys | None] = ContextVar("active_route_keys", default=None)
 
 
 @dataclass
@@ -29,9 +34,11 @@ async def apply_init_data(spec: InitData, *, overwrite: bool = True, route_keys:
     rows to the spec on every call; ``overwrite=False`` only creates what is
     missing and skips reconcile passes (how the system seeds run, so that
     administrators' edits survive restarts). ``route_keys`` resolves API
-    references given as route names (see ``api_catalogue.route_keys``).
+    references given as route names (see ``api_catalogue.route_keys``); by
+    default the app's routes during start-up init.
     """
     report = InitReport()
+    route_keys = route_keys if route_keys is not None else ACTIVE_ROUTE_KEYS.get()
     for menu in spec.get("menus") or []:
         if overwrite:
             # Buttons first: ensure_menu unlinks a renamed button before the
