@@ -7,10 +7,12 @@ costs a handful of queries instead of one per route.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from loguru import logger
 from tortoise.transactions import in_transaction
 
@@ -46,28 +48,35 @@ def format_tags(tags: list[str]) -> str:
     return "|" + "|".join(tags) + "|" if tags else ""
 
 
+def api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route of ``app`` as FastAPI sees it once included (prefix, tags merged)."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
 def live_routes(app: FastAPI) -> dict[tuple[str, str], RouteEntry]:
     """(method, path template) -> entry for every catalogued route of ``app``."""
     found: dict[tuple[str, str], RouteEntry] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema or route.path_format in EXCLUDED_PATHS:
+    for route in api_routes(app):
+        path = route.path_format
+        if not route.include_in_schema or path in EXCLUDED_PATHS:
             continue
-        summary = route.summary or route.name.replace("_", " ").title()
-        tags = format_tags([str(tag) for tag in route.tags])
+        summary = route.summary or str(route.name).replace("_", " ").title()
+        tags = format_tags([str(tag) for tag in route.tags or ()])
         for method in sorted(m.lower() for m in route.methods or ()):
             if method in _METHODS:
-                found[(method, route.path_format)] = RouteEntry(method, route.path_format, summary, tags)
+                found[(method, path)] = RouteEntry(method, path, summary, tags)
     return found
 
 
 def route_keys(app: FastAPI) -> dict[str, tuple[str, str]]:
     """Route name -> (method, path) for string API references in init specs."""
     keys: dict[str, tuple[str, str]] = {}
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.name:
-            methods = sorted(m.lower() for m in route.methods or () if m.lower() in _METHODS)
-            if methods:
-                keys[route.name] = (methods[0], route.path_format)
+    for route in api_routes(app):
+        methods = sorted(m.lower() for m in route.methods or () if m.lower() in _METHODS)
+        if route.name and methods:
+            keys[str(route.name)] = (methods[0], route.path_format)
     return keys
 
 
