@@ -1,15 +1,39 @@
-"""The production launcher: checks, embedded services, then granian workers."""
+"""The production launcher: checks, embedded services, then granian workers under a supervisor.
+
+``python -m app`` runs a small supervisor process. It refuses to start when the
+port is taken (granian's port reuse would otherwise silently share traffic with
+a leftover server), starts the embedded Valkey when no REDIS_URL is set, then
+runs granian (``WORKERS``, respawn of failed workers, lifetime and RSS limits)
+in a child process with its own process group.
+
+Shutdown always finishes: SIGTERM/SIGINT are forwarded to granian, which
+drains in-flight requests and stops its workers (each gets
+``SHUTDOWN_TIMEOUT_SECONDS`` before granian kills it). Granian workers have
+been seen to hang on a SIGTERM that arrives right after start, and a signal
+that lands before granian installs its handlers kills its master and orphans
+the workers; so if the group is not gone ``SHUTDOWN_TIMEOUT_SECONDS`` + a grace
+after the signal, the supervisor SIGKILLs the whole process group. The
+embedded Valkey is stopped on the way out.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
+from types import FrameType
 
-from app.core.config import ConfigError, get_settings
+from app.core.config import ConfigError, Settings, get_settings
 from app.core.redis import ensure_embedded_redis, stop_embedded_redis
+
+#: Seconds the supervisor adds to SHUTDOWN_TIMEOUT_SECONDS before it SIGKILLs stragglers.
+KILL_GRACE_SECONDS = 3.0
+CHILD_FLAG = "--granian-child"
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -21,26 +45,8 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def main() -> int:
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        print(f"trellis: configuration refused: {exc}", file=sys.stderr)
-        return 2
-    if settings.embedded_redis and settings.WORKERS > 1:
-        pass  # the embedded Valkey is a real server: several workers share it safely
-    if not port_is_free(settings.HOST, settings.PORT):
-        print(f"trellis: {settings.HOST}:{settings.PORT} is already in use; stop the other server or set PORT", file=sys.stderr)
-        return 2
-    started_redis = False
-    if settings.embedded_redis:
-        os.environ["REDIS_URL"] = ensure_embedded_redis(settings.DATA_DIR)
-        started_redis = True
-    os.environ.setdefault("TRELLIS_BOOT_ID", uuid.uuid4().hex)
-    os.environ.setdefault("TRELLIS_BOOT_TIME", f"{time.time():.3f}")
-    # Workers must agree on the secret generated for the embedded default.
-    os.environ["SECRET_KEY"] = settings.secret
-
+def serve_granian(settings: Settings) -> None:
+    """Run granian in this process (the supervisor's child)."""
     from granian.constants import Interfaces
     from granian.server import Server
 
@@ -53,13 +59,106 @@ def main() -> int:
         workers=settings.WORKERS,
         respawn_failed_workers=True,
         workers_lifetime=settings.WORKER_LIFETIME_SECONDS or None,
-        workers_kill_timeout=int(settings.SHUTDOWN_TIMEOUT_SECONDS),
+        workers_kill_timeout=max(1, int(settings.SHUTDOWN_TIMEOUT_SECONDS)),
         workers_max_rss=settings.WORKER_MAX_RSS_MB or None,
         log_access=False,
     )
+    server.serve()
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
     try:
-        server.serve()
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+class Supervisor:
+    """Forwards stop signals to the granian child; SIGKILLs its group if it outlives the deadline."""
+
+    def __init__(self, shutdown_timeout: float) -> None:
+        self.shutdown_timeout = shutdown_timeout
+        self.child: subprocess.Popen[bytes] | None = None
+        self.deadline: float | None = None
+        self.signum = signal.SIGTERM
+
+    def install(self) -> None:
+        """Install the handlers before the child exists, so no early signal is lost."""
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.shutdown_timeout + KILL_GRACE_SECONDS
+        self.signum = signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM
+        self._forward()
+
+    def _forward(self) -> None:
+        if self.child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.child.send_signal(self.signum)
+
+    def run(self, child: subprocess.Popen[bytes]) -> int:
+        self.child = child
+        if self.deadline is not None:
+            self._forward()  # a signal arrived while the child was being started
+        pgid = child.pid  # start_new_session: the child leads its own group
+        while child.poll() is None:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                print("trellis: shutdown timed out; killing the server processes", file=sys.stderr)
+                _kill_group(pgid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        returncode = child.wait()
+        self._reap_group(pgid)
+        if self.deadline is not None and returncode in (0, -signal.SIGTERM, -signal.SIGINT, -signal.SIGKILL):
+            return 0
+        return returncode
+
+    def _reap_group(self, pgid: int) -> None:
+        """Workers orphaned by an early signal still belong to the group: never leave them running."""
+        until = time.monotonic() + (self.shutdown_timeout if self.deadline is None else max(0.0, self.deadline - time.monotonic()))
+        while _group_alive(pgid) and time.monotonic() < until:
+            _kill_group(pgid, signal.SIGTERM)
+            time.sleep(0.1)
+        _kill_group(pgid, signal.SIGKILL)
+
+
+def main() -> int:
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        print(f"trellis: configuration refused: {exc}", file=sys.stderr)
+        return 2
+    if CHILD_FLAG in sys.argv:
+        serve_granian(settings)
+        return 0
+    if not port_is_free(settings.HOST, settings.PORT):
+        print(f"trellis: {settings.HOST}:{settings.PORT} is already in use; stop the other server or set PORT", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    started_redis = False
+    if settings.embedded_redis:
+        env["REDIS_URL"] = ensure_embedded_redis(settings.DATA_DIR)
+        started_redis = True
+    env.setdefault("TRELLIS_BOOT_ID", uuid.uuid4().hex)
+    env.setdefault("TRELLIS_BOOT_TIME", f"{time.time():.3f}")
+    env["SECRET_KEY"] = settings.secret  # workers must agree on a generated secret
+    supervisor = Supervisor(settings.SHUTDOWN_TIMEOUT_SECONDS)
+    supervisor.install()
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "app.server", CHILD_FLAG], env=env, start_new_session=True)  # noqa: S603
+        return supervisor.run(child)
     finally:
         if started_redis:
             stop_embedded_redis(settings.DATA_DIR)
-    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""The Radar queue never blocks a request: a locked (slow/failing) store only costs dropped records."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.system.radar.models import RadarRequest
+from app.system.radar.writer import prune
+from tests import services
+from tests.system.radar.conftest import flush, start
+
+
+@pytest.fixture
+async def small_queue_app(app_factory: Callable[..., FastAPI], backend: services.Backend, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    if backend.name != "sqlite":
+        pytest.skip("locks the default SQLite Radar store; the main DB is not involved")
+    from tests.system.radar.conftest import radar_db_url
+
+    async for app in start(app_factory(RADAR_ENABLED=True, RADAR_DB_URL=radar_db_url(backend), RADAR_QUEUE_SIZE=5), backend):
+        yield app
+
+
+async def test_locked_store_never_slows_requests(small_queue_app: FastAPI) -> None:
+    db_path = small_queue_app.state.tortoise_config["connections"]["conn_radar"].split("://", 1)[1].split("?")[0]
+    writer = small_queue_app.state.radar_writer
+    blocker = sqlite3.connect(db_path, isolation_level=None, timeout=0.1)
+    blocker.execute("BEGIN EXCLUSIVE")
+    transport = httpx.ASGITransport(app=small_queue_app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            slowest = 0.0
+            for i in range(60):
+                began = time.perf_counter()
+                resp = await http.post("/api/v1/radar-probe/echo", json={"i": i})
+                slowest = max(slowest, time.perf_counter() - began)
+                assert resp.json()["code"] == "0000"
+        assert slowest < 0.5, f"a request waited {slowest:.2f}s on the Radar store"
+        assert writer.dropped > 0, "a full queue must drop (and count) instead of waiting"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    # Once the store is back, capture resumes.
+    await asyncio.wait_for(flush(small_queue_app), 30)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        await http.post("/api/v1/radar-probe/echo", json={}, headers={"X-Request-ID": "after-unlock-1"})
+    await asyncio.wait_for(flush(small_queue_app), 30)
+    assert await RadarRequest.filter(x_request_id="after-unlock-1").exists()
+
+
+async def test_prune_applies_age_and_row_cap(radar_app: FastAPI, radar_client: httpx.AsyncClient) -> None:
+    for i in range(6):
+        await radar_client.post("/api/v1/radar-probe/echo", json={}, headers={"X-Request-ID": f"prune-{i:04d}"})
+    await flush(radar_app)
+    assert await RadarRequest.all().count() == 6
+    await prune(retention_hours=24, max_rows=4)
+    assert 0 < await RadarRequest.all().count() <= 4
+    await RadarRequest.all().update(created_at=RadarRequest._meta.fields_map["created_at"].to_python_value("2000-01-01T00:00:00+00:00"))
+    await prune(retention_hours=24, max_rows=100)
+    assert await RadarRequest.all().count() == 0

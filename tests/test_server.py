@@ -1,0 +1,67 @@
+"""The launcher refuses a taken port and always stops, even when signalled right after start."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.launch import ROOT, alive, descendants, free_port, server_env, start_server, wait_ready
+
+pytestmark = pytest.mark.multiprocess
+
+#: SHUTDOWN_TIMEOUT_SECONDS in server_env + the supervisor's grace + slack for a loaded machine.
+STOP_BOUND = 2 + 3 + 2
+
+
+def test_refuses_to_start_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = server_env(tmp_path, port)
+        result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert b"already in use" in result.stderr
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_sigterm_soon_after_start_stops_every_process(tmp_path: Path, workers: int, delay: float) -> None:
+    port = free_port()
+    proc = start_server(server_env(tmp_path, port, WORKERS=workers), tmp_path / "server.log")
+    time.sleep(delay)
+    family = descendants(proc.pid)
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_BOUND + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"launcher still running {STOP_BOUND + 5}s after SIGTERM")
+    took = time.monotonic() - began
+    family += [p for p in descendants(proc.pid) if p not in family]
+    time.sleep(0.2)
+    assert took <= STOP_BOUND, f"stop took {took:.1f}s"
+    assert not alive(family), f"left running: {[p.pid for p in alive(family)]}"
+
+
+def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
+    port = free_port()
+    proc = start_server(server_env(tmp_path, port, WORKERS=2), tmp_path / "server.log")
+    try:
+        wait_ready(port)
+        assert httpx.get(f"http://127.0.0.1:{port}/health/live").json()["code"] == "0000"
+        assert len(descendants(proc.pid)) >= 3  # granian master + 2 workers
+    finally:
+        family = descendants(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=STOP_BOUND + 5) == 0
+    time.sleep(0.2)
+    assert not alive(family)
