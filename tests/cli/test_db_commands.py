@@ -84,3 +84,12 @@ def test_committed_migrations_match_the_models(run_cli: Run, cli_env: services.B
     """A model change without `makemigrations` fails here (and `make run` would miss the table)."""
     code, out, _ = run_cli("makemigrations", "--check")
     assert code == 0, f"models changed without a migration; run `python -m app.cli makemigrations`:\n{out}"
+
+
+def test_module_list_and_init_plan_run_offline(run_cli: Run, cli_env: services.Backend) -> None:
+    """Both build the app without starting it; with no drift `init-plan --strict` succeeds."""
+    code, out, _ = run_cli("module-list", "--routes")
+    assert code == 0 and out.strip()
+    code, out, _ = run_cli("init-plan", "--strict")
+    assert code == 0, out
+    assert out.rstrip().endswith("no drift")

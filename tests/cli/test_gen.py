@@ -191,3 +191,41 @@ def test_undo_reverts_the_last_generation_and_refuses_after_edits(project: Path,
     code, _, err = run_cli("--root", str(project), "undo", "shop")
     assert code == 1 and "api/manage.py" in err
     assert snapshot(project) == before
+
+
+def five_models() -> str:
+    lines = [
+        '"""Five tables."""',
+        "",
+        "from enum import StrEnum",
+        "",
+        "from tortoise import fields",
+        "",
+        "from app.utils import AuditMixin, BaseModel",
+        "",
+    ]
+    lines += ["", "class Kind(StrEnum):", '    a = "a"', '    b = "b"', ""]
+    for name in ("Customer", "Supplier", "Warehouse", "PurchaseOrder", "Invoice"):
+        lines += ["", f"class {name}(BaseModel, AuditMixin):", f'    """{name}"""', ""]
+        lines += [
+            "    name = fields.CharField(max_length=80)",
+            "    amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)",
+        ]
+        lines += [
+            "    kind = fields.CharEnumField(Kind, default=Kind.a)",
+            "    due_on = fields.DateField(null=True)",
+            "    active = fields.BooleanField(default=True)",
+        ]
+        lines += ["", "    class Meta:", f'        table = "biz_five_{name.lower()}"', ""]
+    return "\n".join(lines)
+
+
+def test_crud_on_a_five_model_module_takes_seconds_not_minutes(tmp_path: Path, run_cli: Run) -> None:
+    (tmp_path / "app" / "business").mkdir(parents=True)
+    assert run_cli("--root", str(tmp_path), "init", "five")[0] == 0
+    (tmp_path / "app" / "business" / "five" / "models.py").write_text(five_models(), encoding="utf-8")
+    code, out, _ = run_cli("--root", str(tmp_path), "crud", "five", "--yes", "--button-auth")
+    assert code == 0
+    seconds = float(out.rsplit("done in ", 1)[1].split("s;", 1)[0])
+    assert seconds < 10
+    assert "/purchase_orders" in out

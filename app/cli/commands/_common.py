@@ -67,6 +67,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     """The ``TORTOISE_ORM`` dict the app would use (built by ``create_app``; nothing starts)."""
     from app import create_app
 
+    if settings.embedded_db:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
     app = create_app(settings)
     config: dict[str, Any] = app.state.tortoise_config
     return config

@@ -52,8 +52,6 @@ async def initdb(settings: Settings, config: dict[str, Any], args: argparse.Name
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if settings.embedded_db:
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     applied = asyncio.run(initdb(settings, tortoise_config(settings), args))
     echo(f"database ready: {len(applied)} migration(s) applied; seeds are written when the app starts")
     return EXIT_OK

@@ -111,12 +111,15 @@ def _router_kwargs(module: str, plan: ModelPlan, button_auth: bool) -> list[str]
         kwargs.append("tree_endpoint=True")
     if plan.user_field:
         kwargs.append(f"data_policy={plan.snake}_scope")
+    deps: dict[str, list[str]] = {}
+    if plan.user_field:
+        for action in ("get", "update", "delete"):
+            deps.setdefault(action, []).append(f"Depends({plan.snake}_in_scope)")
     if button_auth:
-        deps = {
-            a: _button(module, plan, b)
-            for a, b in (("create", "CREATE"), ("update", "EDIT"), ("delete", "DELETE"), ("batch_delete", "DELETE"))
-        }
-        items = ", ".join(f'"{a}": [require_buttons("{code}")]' for a, code in deps.items() if a in enabled)
+        for action, code in (("create", "CREATE"), ("update", "EDIT"), ("delete", "DELETE"), ("batch_delete", "DELETE")):
+            deps.setdefault(action, []).insert(0, f'require_buttons("{_button(module, plan, code)}")')
+    items = ", ".join(f'"{a}": [{", ".join(d)}]' for a, d in deps.items() if a in enabled)
+    if items:
         kwargs.append(f"action_dependencies={{{items}}}")
     return [f"    {k}," for k in kwargs]
 
@@ -142,24 +145,17 @@ def manage_file(module: str, plans: list[ModelPlan], button_auth: bool) -> str:
             prelude += f"\n\ndef {plan.snake}_record(obj: {name}) -> dict[str, Any]:\n"
             prelude += f'    """The columns a {name} record shows (--list-fields)."""\n    return obj.to_dict(include_fields={fields!r})\n'
         if plan.user_field:
-            third |= {"from fastapi import Request", "from tortoise.expressions import Q"}
+            third |= {"from fastapi import Depends, Request", "from tortoise.expressions import Q"}
             utils |= {"CommonIds", "SqidPath", "Success", "encode_id", "get_current_user_id"}
-            local[f"app.business.{module}.schemas"] |= {f"{name}Create", f"{name}Update"}
+            local[f"app.business.{module}.schemas"].add(f"{name}Create")
             prelude += "\n" + render("gen/router_scope.py.tmpl", snake=plan.snake, model=name)
-            record = (
-                f"include_fields={['id', *plan.list_fields]!r}"
-                if plan.list_fields
-                else (f"exclude_fields={plan.exclude_fields!r}" if plan.exclude_fields else "")
-            )
-            remove, batch = ("soft_remove", "soft_batch_remove") if plan.soft_delete else ("remove", "batch_remove")
+            batch = "soft_batch_remove" if plan.soft_delete else "batch_remove"
             overrides = render(
                 "gen/router_scope_overrides.py.tmpl",
                 snake=plan.snake,
                 model=name,
                 plural=plan.plural,
                 user_field=plan.user_field,
-                record_args=record,
-                remove=remove,
                 batch_remove=batch,
             )
         note = ""
