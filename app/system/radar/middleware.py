@@ -141,7 +141,7 @@ class RadarMiddleware:
             "response_status": response["status"] if error is None else 500,
             "response_headers": _headers(response["headers"]),
             "response_body": redact_body(res_body, "application/json", self.body_limit) if self.keep_response else None,
-            "business_code": _business_code(res_body),
+            "business_code": _business_code(res_body) if error is None else "1000",  # the catch-all answers 1000
             "duration_ms": capture.offset_ms(),
             "error_type": type(error).__name__[:200] if error else None,
             "error_message": truncate(str(error), 2000) if error else None,

@@ -51,9 +51,16 @@ async def start(app: FastAPI, backend: services.Backend) -> AsyncIterator[FastAP
 
 
 @pytest.fixture
-async def radar_app(app_factory: Callable[..., FastAPI], backend: services.Backend) -> AsyncIterator[FastAPI]:
-    async for app in start(app_factory(RADAR_ENABLED=True, RADAR_DB_URL=radar_db_url(backend)), backend):
-        yield app
+async def app(app_factory: Callable[..., FastAPI], backend: services.Backend, request: pytest.FixtureRequest) -> AsyncIterator[FastAPI]:
+    """The started app for this directory: Radar on unless the module sets ``RADAR_ENABLED = False``."""
+    enabled = getattr(request.module, "RADAR_ENABLED", True)
+    async for application in start(app_factory(RADAR_ENABLED=enabled, RADAR_DB_URL=radar_db_url(backend)), backend):
+        yield application
+
+
+@pytest.fixture
+def radar_app(app: FastAPI) -> FastAPI:
+    return app
 
 
 @pytest.fixture
