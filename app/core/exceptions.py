@@ -72,9 +72,14 @@ _UNREACHABLE_MARKERS = (
     "the database system is shutting down",
     "the database system is starting up",
     "terminating connection",
+    "not currently accepting connections",
+    "cannot switch to state",  # asyncpg: its connection was cut mid-query (InternalClientError)
     "2003",
     "2013",
 )
+
+#: PostgreSQL SQLSTATE prefixes meaning "no usable connection": class 08 and 57P01-57P03 (shutdown, cannot connect now).
+_UNREACHABLE_SQLSTATES = ("08", "57P")
 
 #: Known unique constraints (column name fragment -> code) for precise 23xx codes.
 UNIQUE_CONSTRAINT_CODES: dict[str, Code] = {}
@@ -100,6 +105,8 @@ def is_unreachable(exc: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, ConnectionError | TimeoutError | OSError) and not isinstance(current, FileNotFoundError):
+            return True
+        if str(getattr(current, "sqlstate", "") or "").startswith(_UNREACHABLE_SQLSTATES):
             return True
         text = str(current).lower()
         if any(marker in text for marker in _UNREACHABLE_MARKERS):

@@ -30,7 +30,12 @@ class _InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+        message, exc_info = record.getMessage(), record.exc_info
+        if exc_info and record.levelno < logging.ERROR:
+            # Libraries' retry warnings (asyncpg's pool floor during a database outage) would
+            # flood the log with a full traceback per attempt; the exception's type and text suffice.
+            message, exc_info = f"{message}: {exc_info[0].__name__ if exc_info[0] else ''}: {exc_info[1]}", None
+        logger.opt(depth=6, exception=exc_info).log(level, message)
 
 
 def _patch_request_id(record: Any) -> None:
