@@ -18,8 +18,8 @@ from app.core.exceptions import BizError, NotFoundError
 from app.core.model import StatusType
 from app.system.controllers import menu_controller, role_controller
 from app.system.models import Role
-from app.system.schemas.roles import RoleCreate, RoleSearch, RoleUpdate
 from app.system.schemas.common import field_values
+from app.system.schemas.roles import RoleCreate, RoleSearch, RoleUpdate
 from app.system.services import manage_cache
 
 _UNIQUE = (("role_code", Code.DUPLICATE_ROLE_CODE), ("role_name", Code.DUPLICATE_ROLE_NAME))

@@ -19,8 +19,8 @@ from app.core.model import StatusType
 from app.core.security import hash_password
 from app.system.controllers import user_controller
 from app.system.models import User
-from app.system.schemas.users import UserCreate, UserSearch, UserUpdate
 from app.system.schemas.common import field_values
+from app.system.schemas.users import UserCreate, UserSearch, UserUpdate
 from app.system.services import manage_cache
 
 #: (column, code) of the identities no two users may share.

@@ -55,8 +55,9 @@ async def test_bad_search_is_1200(su: Caller, body: dict[str, Any]) -> None:
 
 
 async def test_order_by(su: Caller) -> None:
-    found = await paths(su, {"orderBy": ["-apiPath"]})
-    assert [p for _, p in found] == sorted((p for _, p in found), reverse=True)
+    found = await paths(su, {"orderBy": ["-apiMethod"]})
+    assert [m for m, _ in found] == sorted((m for m, _ in found), reverse=True)
+    assert found[-1][0] == "delete" and found[0][0] != "delete"
 
 
 async def test_admin_sees_only_granted_apis(su: Caller, client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.sqids import encode_id
 from tests.system.api.manage.conftest import Caller, login_as
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -152,11 +153,12 @@ async def test_role_buttons_and_apis_replace_null_untouched_unknown_1101(su: Cal
     assert (await su.ok("GET", f"/roles/{rid}/apis"))["byRoleApiIds"] == [api]
     assert await su.ok("PATCH", f"/roles/{rid}/apis", {}) == {"byRoleApiIds": []}
     assert (await su.ok("GET", f"/roles/{rid}/apis"))["byRoleApiIds"] == [api]
-    rid2 = await new_role(su, "R_Y")
-    await su.ok("DELETE", f"/roles/{rid2}")
-    assert await su.code("PATCH", f"/roles/{rid}/apis", {"byRoleApiIds": [rid2]}) == "1101"
+    missing = encode_id(10**9)
+    assert await su.code("PATCH", f"/roles/{rid}/apis", {"byRoleApiIds": [api, missing]}) == "1101"
+    assert await su.code("PATCH", f"/roles/{rid}/buttons", {"byRoleButtonIds": [missing]}) == "1101"
     assert (await su.ok("GET", f"/roles/{rid}/apis"))["byRoleApiIds"] == [api]  # unchanged
-    assert await su.code("GET", f"/roles/{rid2}/apis") == "1101"
+    assert (await su.ok("GET", f"/roles/{rid}/buttons"))["byRoleButtonIds"] == buttons[:1]
+    assert await su.code("GET", f"/roles/{missing}/apis") == "1101"
 
 
 async def test_deleting_a_role_cleans_its_users_cache(su: Caller, client: httpx.AsyncClient) -> None:

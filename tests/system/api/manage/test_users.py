@@ -87,8 +87,11 @@ async def test_every_filter(su: Caller, body: dict[str, Any], expected: list[str
 
 async def test_order_by_is_honoured_through_a_whitelist(su: Caller) -> None:
     await make_users(su)
-    assert await names(su, {"orderBy": ["-userName"]}) == sorted(await names(su, {}), reverse=True)
-    assert await names(su, {"orderBy": ["user_name"]}) == sorted(await names(su, {}))
+    by_id = await names(su, {})
+    assert await names(su, {"orderBy": ["-id"]}) == list(reversed(by_id))
+    assert await names(su, {"orderBy": ["-statusType"]}) == ["carol", *(n for n in by_id if n != "carol")]
+    assert await names(su, {"orderBy": ["userPhone"], "userPhone": "130"}) == ["alice", "bob"]
+    assert await names(su, {"orderBy": ["-user_phone"], "userPhone": "130"}) == ["bob", "alice"]
 
 
 @pytest.mark.parametrize(
