@@ -141,8 +141,9 @@ def _read_or_create_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_FILE_NAME
     if path.exists():
         value = path.read_text().strip()
-        if len(value) >= MIN_SECRET_LENGTH:
-            return value
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"{path} holds a secret shorter than {MIN_SECRET_LENGTH} characters; delete it or set SECRET_KEY")
+        return value
     data_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
     tmp = path.with_suffix(".tmp")

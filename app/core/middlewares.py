@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from fastapi import BackgroundTasks
 from loguru import logger
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,8 +109,15 @@ class CatchAllMiddleware:
                 await response(scope, receive, send)
 
 
-class _BodyTooLargeError(Exception):
-    """Raised inside ``receive`` when the body grows past the limit."""
+class _BodyTooLargeError(HTTPException):
+    """Raised inside ``receive`` when the body grows past the limit.
+
+    An ``HTTPException`` (413) so FastAPI's body reader re-raises it instead of
+    folding it into a generic 400, and the handler answers 1202.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
 
 
 class BodyLimitMiddleware:
