@@ -17,9 +17,11 @@ from pathlib import Path
 
 import redis
 from redis.asyncio import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -34,11 +36,16 @@ def embedded_socket(data_dir: Path) -> Path:
     return data_dir.resolve() / "valkey.sock"
 
 
+def _admin_client(socket_path: Path, timeout: float) -> redis.Redis:
+    """A one-shot client without retries: a stopped server must answer "no" at once."""
+    return redis.Redis(unix_socket_path=str(socket_path), socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
+
+
 def _ping(socket_path: Path) -> bool:
     if not socket_path.exists():
         return False
     try:
-        client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1)
+        client = _admin_client(socket_path, 1)
         ok = bool(client.ping())
         client.close()
         return ok
@@ -100,7 +107,7 @@ def stop_embedded_redis(data_dir: Path) -> None:
     if not _ping(sock):
         return
     try:
-        redis.Redis(unix_socket_path=str(sock), socket_timeout=2).shutdown(nosave=True)
+        _admin_client(sock, 2).shutdown(nosave=True)
     except (redis.RedisError, OSError):
         pid_file = data_dir.resolve() / "valkey.pid"
         if pid_file.exists():
