@@ -22,6 +22,7 @@ from tortoise.expressions import Q
 
 from app.core.crud import CRUDBase, build_search
 from app.core.ctx import CTX_PREFER_CHINESE
+from app.core.policy import DataPolicy, PolicyContext, get_policy
 from app.core.responses import Success, SuccessExtra
 from app.core.schema import CommonIds, PageQueryBase, SchemaBase
 from app.core.sqids import encode_id
@@ -29,7 +30,7 @@ from app.core.types import SqidPath
 
 F = TypeVar("F", bound=Callable[..., Any])
 RecordTransform = Callable[[Any], dict[str, Any] | Awaitable[dict[str, Any]]]
-DataPolicy = Callable[[Request], Q | Awaitable[Q | None] | None]
+PolicyHook = Callable[[Request], Q | Awaitable[Q | None] | None]
 
 ACTIONS = ("list", "get", "create", "update", "delete", "batch_delete", "tree")
 _SEARCH_CATEGORIES = {"contains": "contains", "icontains": "icontains", "exact": "exact", "iexact": "iexact", "in": "in_", "in_": "in_"}
@@ -99,7 +100,9 @@ class CRUDRouter(APIRouter):
 
     ``search_fields`` maps a ``build_search`` category (contains, icontains,
     exact, iexact, in, range) to the list-schema fields it applies to.
-    ``data_policy(request)`` may return a ``Q`` ANDed into the list query.
+    ``data_policy`` narrows the default list: a registered policy name or a
+    ``DataPolicy`` (its ``filter_for`` the current user, looked up per request
+    so registration order does not matter), or a hook ``(request) -> Q | None``.
     """
 
     def __init__(
@@ -120,7 +123,7 @@ class CRUDRouter(APIRouter):
         tree_endpoint: bool = False,
         action_dependencies: Mapping[str, Sequence[Depends]] | None = None,
         route_key_prefix: str | None = None,
-        data_policy: DataPolicy | None = None,
+        data_policy: str | DataPolicy | PolicyHook | None = None,
         **router_kwargs: Any,
     ) -> None:
         super().__init__(prefix=prefix, **router_kwargs)
@@ -230,9 +233,13 @@ class CRUDRouter(APIRouter):
         return [await item if inspect.isawaitable(item) else item for item in out]
 
     async def _policy(self, request: Request) -> Q | None:
-        if self.data_policy is None:
+        chosen = self.data_policy
+        if chosen is None:
             return None
-        result = self.data_policy(request)
+        if isinstance(chosen, str | DataPolicy):
+            policy = get_policy(chosen) if isinstance(chosen, str) else chosen
+            return await policy.filter_for(PolicyContext.current(redis=getattr(request.app.state, "redis", None)))
+        result = chosen(request)
         return await result if inspect.isawaitable(result) else result
 
     # -- default handlers --

@@ -12,7 +12,9 @@ from tortoise.expressions import Q
 from app.core.code import Code
 from app.core.config import Settings
 from app.core.crud import CRUDBase
+from app.core.ctx import CTX_ROLE_CODES
 from app.core.exceptions import BizError
+from app.core.policy import DataPolicy, register_policies
 from app.core.responses import Success
 from app.core.router import ACTIONS, CRUDRouter, RouteInfo, get_route_info
 from app.core.schema import PageQueryBase, SchemaBase, make_optional
@@ -267,6 +269,26 @@ async def test_data_policy_and_record_transform_shape_the_list(serve: Callable[.
         assert (page["total"], page["records"]) == (2, [{"label": "G0"}, {"label": "G1"}])
 
 
+CHEAP_ONLY = DataPolicy("crudtest.gadget.read", Gadget, build_filter=lambda ctx: Q(price__lt=20))
+
+
+@pytest.mark.parametrize("by_name", [True, False])
+async def test_named_data_policy_filters_the_list_except_for_super(
+    serve: Callable[..., AsyncIterator[httpx.AsyncClient]], by_name: bool
+) -> None:
+    register_policies([CHEAP_ONLY])
+    router = gadget_router(data_policy=CHEAP_ONLY.name if by_name else CHEAP_ONLY)
+    async with serve(router) as client:
+        for i, price in enumerate((5, 25)):
+            await Gadget.create(name=f"g{i}", code=f"C{i}", price=price)
+        assert (await client.post("/api/v1/gadgets/search", json={})).json()["data"]["total"] == 1
+        token = CTX_ROLE_CODES.set(("R_SUPER",))  # ASGITransport copies the context into the request
+        try:
+            assert (await client.post("/api/v1/gadgets/search", json={})).json()["data"]["total"] == 2
+        finally:
+            CTX_ROLE_CODES.reset(token)
+
+
 async def test_action_dependencies_guard_default_and_overridden_routes(serve: Callable[..., AsyncIterator[httpx.AsyncClient]]) -> None:
     router = gadget_router(action_dependencies={"list": [Depends(deny)], "get": [Depends(deny)]})
 
@@ -315,6 +337,14 @@ async def test_soft_delete_routes_hide_rows(serve: Callable[..., AsyncIterator[h
         page = (await client.post("/api/v1/notes/search", json={})).json()["data"]
         assert [r["title"] for r in page["records"]] == ["c"] and page["total"] == 1
         assert await Note.all_objects.all().count() == 3 and c.id
+
+
+async def test_openapi_documents_every_route(serve: Callable[..., AsyncIterator[httpx.AsyncClient]]) -> None:
+    async with serve(gadget_router()) as client:
+        spec = (await client.get("/openapi.json")).json()
+    assert set(spec["paths"]) >= {"/api/v1/gadgets/search", "/api/v1/gadgets", "/api/v1/gadgets/{item_id}", "/api/v1/gadgets/tree"}
+    assert spec["paths"]["/api/v1/gadgets/search"]["post"]["summary"] == "查看小工具列表"
+    assert "GadgetSearch" in spec["components"]["schemas"]
 
 
 async def test_tree_endpoint_nests_records(serve: Callable[..., AsyncIterator[httpx.AsyncClient]]) -> None:
