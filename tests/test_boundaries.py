@@ -147,7 +147,9 @@ def test_the_ast_checker_reports_a_planted_violation(tmp_path: Path, name: str, 
 
 def test_allowed_imports_are_not_reported(tmp_path: Path) -> None:
     plant = {
-        "app/business/shop/ok.py": "import os\nfrom app.utils import CODE\nfrom app.system.services.users import users\nfrom app.business.shop import orders\n",
+        "app/business/shop/ok.py": (
+            "import os\nfrom app.utils import CODE\nfrom app.system.services.users import users\nfrom app.business.shop import orders\n"
+        ),
         "app/system/api/ok.py": "from app.system.models import User\nfrom fastapi import APIRouter\n",
         "app/core/ok.py": "from app.core.code import CODE\nfrom . import code\n",
     }
