@@ -81,16 +81,18 @@ async def run_init_once(
     """Run ``init`` unless this boot is already covered; True when this process ran it.
 
     A follower waits while another process holds the lock. Its patience
-    (``wait_limit``) restarts whenever the lock changes hands, so a leader
-    that dies late never strands it: the dead leader's lock expires within
-    ``lock_ttl`` and the follower takes over. Only a live leader that keeps
-    renewing for longer than ``wait_limit`` makes followers give up
-    (``InitTimeoutError``). Raises whatever ``init`` raises (lock released).
+    restarts whenever the lock changes hands and is never shorter than the
+    lock's TTL (plus a second), so a leader that dies never strands it: the
+    dead leader's lock expires within ``lock_ttl`` and the follower takes
+    over. Only a live leader, renewing for longer than ``wait_limit``, makes
+    followers give up (``InitTimeoutError``). Raises whatever ``init``
+    raises (lock released).
     """
     token = secrets.token_hex(16)
     ttl_ms = int(lock_ttl * 1000)
+    patience = max(wait_limit, lock_ttl + 1.0)
     holder: bytes | str | None = None
-    deadline = time.monotonic() + wait_limit
+    deadline = time.monotonic() + patience
     while True:
         if await _covered(redis, boot):
             await redis.hset(DONE_KEY, boot.boot_id, f"{time.time():.3f}")
@@ -99,9 +101,9 @@ async def run_init_once(
             return await _lead(redis, boot, token, ttl_ms, init)
         current = await redis.get(LOCK_KEY)
         if current != holder:
-            holder, deadline = current, time.monotonic() + wait_limit
+            holder, deadline = current, time.monotonic() + patience
         elif time.monotonic() > deadline:
-            raise InitTimeoutError(f"start-up init held by another process did not complete within {wait_limit:.0f}s")
+            raise InitTimeoutError(f"start-up init held by another process did not complete within {patience:.0f}s")
         await asyncio.sleep(poll_interval)
 
 

@@ -1,0 +1,63 @@
+"""The start-up init sequence: business init failures are isolated, recorded, optionally fatal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import redis as redis_sync
+from fastapi import FastAPI
+
+from app.system.models import Menu
+from app.system.startup import INIT_ERRORS_KEY, business_init_hooks
+from tests import services
+from tests.conftest import reset_database
+
+
+def init_order(app: FastAPI) -> list[str]:
+    return [name for name, _ in app.state.hooks.init]
+
+
+def test_the_system_hooks_run_in_the_documented_order(app_factory: Callable[..., FastAPI]) -> None:
+    names = [
+        n for n in init_order(app_factory()) if n in {"init_menus", "refresh_api_list", "init_users", "business_init", "refresh_all_cache"}
+    ]
+    assert names == ["init_menus", "refresh_api_list", "init_users", "business_init", "refresh_all_cache"]
+
+
+async def test_a_failing_business_init_is_isolated_and_recorded(
+    app_factory: Callable[..., FastAPI], backend: services.Backend, redis_url: str
+) -> None:
+    application = app_factory()
+    ran: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        ran.append("fine")
+        assert await Menu.filter(route_name="home").exists()  # business init sees the system seeds
+
+    business_init_hooks(application).extend([("crm", broken), ("shop", fine)])
+    await reset_database(application, backend.name)
+    async with application.router.lifespan_context(application):
+        assert ran == ["fine"]
+        assert application.state.init_errors == {"crm": "RuntimeError: boom"}
+    client = redis_sync.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        assert client.hgetall(INIT_ERRORS_KEY) == {"crm": "RuntimeError: boom"}  # other workers load it at start
+    finally:
+        client.close()
+
+
+async def test_init_fail_on_business_error_makes_it_fatal(app_factory: Callable[..., FastAPI], backend: services.Backend) -> None:
+    application = app_factory(INIT_FAIL_ON_BUSINESS_ERROR=True)
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    business_init_hooks(application).append(("crm", broken))
+    await reset_database(application, backend.name)
+    with pytest.raises(RuntimeError, match="boom"):
+        async with application.router.lifespan_context(application):
+            pass
