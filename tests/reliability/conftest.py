@@ -91,9 +91,19 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)  # a paused server could not die
             self.proc.kill()  # an abrupt outage, not a graceful shutdown
             self.proc.wait(timeout=10)
             self.proc = None
+
+    def pause(self) -> None:
+        """A network partition: the process stops answering but keeps its (now stale) data."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()
@@ -369,3 +379,21 @@ class Load:
 def report(name: str, **numbers: Any) -> None:
     """Print a measured outcome (``-s`` shows it; docs/reliability.md quotes these lines)."""
     print(f"\n[reliability] {name}: " + ", ".join(f"{k}={v}" for k, v in numbers.items()))
+
+
+MANAGE = "/api/v1/system-manage"
+
+
+def menu_id(admin: Api, route_name: str) -> str:
+    return str(next(m["id"] for m in admin.ok("POST", f"{MANAGE}/menus/search", {"size": 1000})["records"] if m["routeName"] == route_name))
+
+
+def api_id(admin: Api, method: str, path: str) -> str:
+    page = admin.ok("POST", f"{MANAGE}/apis/search", {"apiPath": path, "apiMethod": method, "size": 100})
+    return str(next(row["id"] for row in page["records"] if row["apiPath"] == path and row["apiMethod"] == method))
+
+
+def user_id(admin: Api, user_name: str) -> str:
+    return str(
+        next(u["id"] for u in admin.ok("POST", f"{MANAGE}/users/search", {"userName": user_name})["records"] if u["userName"] == user_name)
+    )
