@@ -397,3 +397,20 @@ def user_id(admin: Api, user_name: str) -> str:
     return str(
         next(u["id"] for u in admin.ok("POST", f"{MANAGE}/users/search", {"userName": user_name})["records"] if u["userName"] == user_name)
     )
+
+
+# ---- in-process fixtures (the shared ``app``/``client`` fixtures, on every backend) ------
+@pytest.fixture
+async def seeded(app: Any) -> None:
+    """The seed accounts (Soybean/Super R_SUPER, Admin R_ADMIN, User R_USER; password 123456)."""
+    from tests.system.conftest import ensure_fixture_rbac
+
+    await ensure_fixture_rbac()
+
+
+@pytest.fixture
+async def tokens(client: httpx.AsyncClient, seeded: None) -> dict[str, str]:
+    """Access tokens of Super, Admin and User."""
+    from tests.system.conftest import do_login
+
+    return {name: await do_login(client, name) for name in ("Super", "Admin", "User")}

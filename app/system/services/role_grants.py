@@ -26,6 +26,15 @@ def _sqids(ids: Sequence[int]) -> list[str | int]:
     return [encode_id(pk) for pk in ids]
 
 
+async def _lock(role_id: int) -> None:
+    """Serialise concurrent replacements of one role's links (row lock; SQLite serialises writes anyway).
+
+    Without it two replacements interleave their clear-then-add and collide on
+    the link table's unique key (1100) or leave the union of both requests.
+    """
+    await Role.select_for_update().filter(id=role_id).first()
+
+
 async def get_role_menus(role_id: int) -> dict[str, Any]:
     """``{byRoleHomeId, byRoleMenuIds}`` with leaf menus only; ``R_SUPER`` owns every non-constant menu."""
     role = await role_controller.get(role_id)
@@ -52,6 +61,7 @@ async def set_role_menus(role_id: int, data: RoleMenusUpdate) -> dict[str, Any]:
     tree_parents = {**real, **effective_parents([menu for menu in menus if not menu.constant])}
     linked = ancestors_of(ancestors_of(requested, real), tree_parents)
     async with get_db_conn(Role)._in_transaction():
+        await _lock(role_id)
         await role_controller.update(role_id, {"by_role_home_id": home})
         await role_controller.set_menus(role, sorted(linked))
     user_ids = await role_controller.user_ids_of([role_id])
@@ -72,6 +82,7 @@ async def set_role_buttons(role_id: int, button_ids: Sequence[int] | None) -> di
     if button_ids is None:
         return {"byRoleButtonIds": []}
     async with get_db_conn(Role)._in_transaction():
+        await _lock(role_id)
         await role_controller.set_buttons(role, button_ids)
     await manage_cache.roles_changed([role.role_code])
     return {"byRoleButtonIds": _sqids(sorted(set(button_ids)))}
@@ -90,6 +101,7 @@ async def set_role_apis(role_id: int, api_ids: Sequence[int] | None) -> dict[str
     if api_ids is None:
         return {"byRoleApiIds": []}
     async with get_db_conn(Role)._in_transaction():
+        await _lock(role_id)
         await role_controller.set_apis(role, api_ids)
     await manage_cache.roles_changed([role.role_code])
     return {"byRoleApiIds": _sqids(sorted(set(api_ids)))}
