@@ -126,9 +126,10 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     for err in exc.errors():
         kind = str(err.get("type", "value_error"))
         message = str(err.get("msg", "invalid value"))
-        if kind == "json_invalid":
-            message = "invalid JSON"
-        out.append({"field": _loc_to_field(err.get("loc", ())), "message": message, "type": kind})
+        field = _loc_to_field(err.get("loc", ()))
+        if kind == "json_invalid":  # the location is a character offset, not a field
+            message, field = "invalid JSON", "body"
+        out.append({"field": field, "message": message, "type": kind})
     return out
 
 
