@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from tortoise.exceptions import DoesNotExist, IntegrityError, OperationalError
+from tortoise.exceptions import DoesNotExist, IntegrityError, OperationalError, ValidationError
 
 from app.core.code import Code
 from app.core.ctx import get_request_id
@@ -115,6 +115,25 @@ def is_unreachable(exc: BaseException) -> bool:
     return False
 
 
+#: MySQL/MariaDB errors about a value (incorrect string value, too long, out of range, bad date).
+_MYSQL_BAD_DATA = frozenset({1264, 1292, 1366, 1406})
+
+
+def is_bad_data(exc: BaseException) -> bool:
+    """True when the database refused a *value* the client sent (PostgreSQL SQLSTATE class 22, e.g. a NUL in text)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if str(getattr(current, "sqlstate", "") or "").startswith("22"):
+            return True
+        args = getattr(current, "args", ())
+        if "mysql" in type(current).__module__ and args and args[0] in _MYSQL_BAD_DATA:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) if parts else "body"
@@ -172,10 +191,19 @@ async def http_exception_handler(_: Request, exc: Exception) -> Response:
     return Fail(code=Code.REQUEST_VALIDATION, msg=None)
 
 
+async def orm_validation_handler(_: Request, exc: Exception) -> Response:
+    """The ORM refused a value (e.g. a filter value longer than its column): the client's input, 1200."""
+    logger.warning("ORM validation refused a value [{}]", get_request_id())
+    return Fail(code=Code.REQUEST_VALIDATION)
+
+
 async def operational_error_handler(request: Request, exc: Exception) -> Response:
     if is_unreachable(exc):
         logger.error("database unavailable [{}]: {}", get_request_id(), type(exc).__name__)
         return Fail(code=Code.DATABASE_UNAVAILABLE)
+    if is_bad_data(exc):
+        logger.warning("database refused a value [{}]: {}", get_request_id(), type(exc).__name__)
+        return Fail(code=Code.REQUEST_VALIDATION)
     return await unhandled_exception_handler(request, exc)
 
 
@@ -193,6 +221,7 @@ def register_exceptions(app: FastAPI) -> None:
     app.add_exception_handler(DoesNotExist, does_not_exist_handler)
     app.add_exception_handler(IntegrityError, integrity_handler)
     app.add_exception_handler(OperationalError, operational_error_handler)
+    app.add_exception_handler(ValidationError, orm_validation_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(ResponseValidationError, response_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)

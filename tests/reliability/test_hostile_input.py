@@ -177,3 +177,28 @@ async def test_malformed_bodies_get_envelope_codes_and_write_nothing(
     assert_envelope(login, "1200")
     assert await _snapshot() == before
     assert not await User.filter(user_name="evil").exists()
+
+
+async def test_nul_characters_never_become_an_internal_error(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    """PostgreSQL refuses NUL in text (SQLSTATE 22021): that is the client's bad value (1200), not a 1000."""
+    admin = bearer(tokens["Super"])
+    before = await _snapshot()
+    body = assert_envelope(
+        await client.post(f"{MANAGE}/users/offline-by-role", json={"roleCodes": ["R\x00X"]}, headers=admin), "0000", "1200"
+    )
+    created = await client.post(f"{MANAGE}/dictionaries", json={"dictType": "nul_test", "label": "a\x00b", "value": "v"}, headers=admin)
+    assert_envelope(created, "0000", "1200")
+    search = await client.post(f"{MANAGE}/users/search", json={"userName": "\x00"}, headers=admin)
+    assert_envelope(search, "0000", "1200")
+    assert body["code"] in ("0000", "1200") and await _snapshot() == before
+
+
+async def test_values_longer_than_their_column_and_non_ascii_codes_are_clean_errors(
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """Found by schemathesis: a filter value longer than its column (ORM ValidationError) and a
+    non-ASCII captcha guess (compare_digest TypeError) used to answer 1000."""
+    admin = bearer(tokens["Super"])
+    assert_envelope(await client.post(f"{MANAGE}/users/offline-by-role", json={"roleCodes": ["R" * 25]}, headers=admin), "0000", "1200")
+    await app.state.redis.set(captcha_key("13800000000"), "123456", ex=60)
+    assert_envelope(await client.post("/api/v1/auth/code-login", json={"phone": "13800000000", "code": "é"}), "2402")

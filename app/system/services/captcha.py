@@ -74,5 +74,6 @@ async def consume_captcha(phone: str, code: str | None) -> None:
         return await redis.getdel(captcha_key(phone))
 
     stored = await get_authz().call("captcha check", take)
-    if stored is None or not secrets.compare_digest(str(stored), code):
+    # Bytes: compare_digest refuses str with non-ASCII characters (TypeError → 1000).
+    if stored is None or not secrets.compare_digest(str(stored).encode(), code.encode()):
         raise BizError(Code.CAPTCHA_INVALID)
