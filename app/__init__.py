@@ -48,6 +48,7 @@ def create_app(
     ``extra_orm_apps`` registers further Tortoise apps (tests use it for their own models).
     """
     from app.system import SYSTEM_MODEL_MODULES, register_system
+    from app.system.services import apply_init_data
 
     settings = prepare_settings(settings) if settings is not None else get_settings()
     setup_logging(
@@ -74,7 +75,7 @@ def create_app(
     app.state.init_errors = {}
     register_exceptions(app)
     register_system(app, settings, hooks, orm_apps, middlewares)
-    register_business(app, settings, hooks, orm_apps)
+    register_business(app, settings, hooks, orm_apps, apply_init_data=apply_init_data)
     app.user_middleware = make_middlewares(settings, middlewares)
     app.state.tortoise_config = build_tortoise_config(orm_apps, timezone=settings.TIMEZONE, connect_timeout=settings.DB_CONNECT_TIMEOUT)
     return app

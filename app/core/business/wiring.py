@@ -10,7 +10,7 @@ policies, periodic tasks (plus the outbox dispatcher) and rate limits.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, get_args, get_origin
 
@@ -30,7 +30,7 @@ from app.core.policy import register_policies
 from app.core.tasks import PeriodicTask, TaskRunner, check_unique_names
 
 BUSINESS_PREFIX = "/api/v1/business"
-ApplyInitData = Callable[[Mapping[str, Any]], Awaitable[Any]]
+ApplyInitData = Callable[[Any], Awaitable[Any]]
 #: ``app.state`` attribute holding ``[(name, async fn)]`` run by the leader after system init.
 BUSINESS_INIT_STATE = "business_init"
 
@@ -162,14 +162,14 @@ def _init_for(spec: ModuleSpec, apply_init_data: ApplyInitData | None) -> InitFn
 
 def _register_inits(app: FastAPI, settings: Settings, hooks: AppHooks, enabled: list[ModuleSpec], apply: ApplyInitData | None) -> None:
     inits = [(spec.name, fn) for spec in enabled if (fn := _init_for(spec, apply)) is not None]
-    wrapped = [(f"business:{name}", _isolated(app, settings, name, fn)) for name, fn in inits]
     extension = getattr(app.state, BUSINESS_INIT_STATE, None)
-    if isinstance(extension, list):
-        extension.extend(wrapped)
+    if isinstance(extension, list):  # the system's runner isolates and records failures
+        extension.extend(inits)
         return
+    wrapped = [_isolated(app, settings, name, fn) for name, fn in inits]
 
     async def run_business_inits() -> None:
-        for _, fn in wrapped:
+        for fn in wrapped:
             await fn()
 
     if wrapped:
