@@ -42,7 +42,7 @@ boundaries:
 	PYTHONPATH=. $(BIN)/lint-imports
 
 pytest:
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not soak"
 
 ## bench: the benchmark suite (see bench/README.md)
 bench: $(STAMP_DEV)
@@ -50,7 +50,7 @@ bench: $(STAMP_DEV)
 		|| { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-## soak: long reliability scenarios
+## soak: long reliability scenarios (~2 min; see docs/reliability.md)
 soak: $(STAMP_DEV)
 	$(BIN)/python -m pytest -m soak -q -p no:randomly
 

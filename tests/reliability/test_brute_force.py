@@ -23,6 +23,7 @@ LOGIN = "/api/v1/auth/login"
 
 
 @pytest.mark.multiprocess
+@pytest.mark.xdist_group("reliability-processes")
 def test_repeated_wrong_passwords_from_one_address_are_banned_without_locking_out_others(
     pg_database: PgDatabase, redis_server: RedisServer, start_server: Callable[..., TrellisServer]
 ) -> None:

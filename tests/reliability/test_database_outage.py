@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.conftest import Api, Load, PgDatabase, RedisServer, TrellisServer, report
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 SEARCH = "/api/v1/system-manage/users/search"
 #: DB_CONNECT_TIMEOUT the server runs with (conftest.server_env) plus slack for a loaded 2-core machine.

@@ -18,7 +18,7 @@ import pytest
 
 from tests.reliability.conftest import MANAGE, Api, Load, PgDatabase, RedisServer, TrellisServer, api_id, menu_id, report, user_id
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 SEARCH = f"{MANAGE}/users/search"
 PASSWORD = "Rel-pass-123"

@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 
 from tests.reliability.conftest import Api, PgDatabase, RedisServer, TrellisServer, report
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 EXAMPLES = 15
 #: Operations whose success ends the fuzzing session itself (the token is then 2106 for the rest).

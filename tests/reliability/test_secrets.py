@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import TEST_SECRET
 from tests.reliability.conftest import MANAGE, Api, PgDatabase, RedisServer, TrellisServer, report, user_id
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 PASSWORDS = ["123456", "Secret-Pass-One1", "Secret-Pass-Two2", "Wrong-Guess-777"]
 

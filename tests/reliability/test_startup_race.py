@@ -23,7 +23,7 @@ from app.system.services.api_catalogue import live_routes
 from tests.conftest import base_settings
 from tests.reliability.conftest import Api, PgDatabase, RedisServer, TrellisServer, report
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 ROUNDS = 3
 SEED_USERS = {"Soybean", "Super", "Admin", "User"}

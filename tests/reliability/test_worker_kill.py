@@ -24,7 +24,7 @@ import pytest
 from tests import services
 from tests.reliability.conftest import MANAGE, Api, Load, PgDatabase, RedisServer, TrellisServer, report
 
-pytestmark = pytest.mark.multiprocess
+pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
 
 
 async def _worker_in_transaction(database: str, workers: list[int], deadline: float) -> int | None:
@@ -94,7 +94,9 @@ def test_a_killed_worker_loses_no_consistency_and_is_replaced(
         respawn_s=round(respawn_s, 2), users_created=created, orphans=orphans,
     )  # fmt: skip
     assert set(codes) <= {"0000"} | {k for k in codes if k.startswith("transport:")}, codes  # no 1000, no 1102
-    assert sum(n for k, n in codes.items() if k.startswith("transport:")) <= 4  # at most the requests in flight on the victim
+    # Requests in flight on the victim, plus pooled keep-alive connections to it and connections queued on its
+    # socket (reset on respawn: granian warns net.ipv4.tcp_migrate_req is off) fail at the transport level.
+    assert sum(n for k, n in codes.items() if k.startswith("transport:")) <= 12
     assert served_after_kill > 0
     assert respawned not in originals
     assert fresh == ["0000"] * 5
@@ -109,3 +111,30 @@ def _wait_for_respawn(server: TrellisServer, originals: set[int], deadline: floa
             return new[0]
         time.sleep(0.1)
     raise AssertionError("no worker was respawned within 30 s")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: granian 2.8.9 exits when a worker dies again within 5.5 s of its respawn ('Worker crash loop "
+    "detected'), and app/server.py's supervisor then exits too instead of restarting granian — the server is down",
+)
+def test_two_quick_kills_of_the_same_worker_do_not_take_the_server_down(
+    pg_database: PgDatabase, redis_server: RedisServer, start_server: Callable[..., TrellisServer]
+) -> None:
+    server = start_server(db_url=pg_database.url, redis_url=redis_server.url)
+    first = server.worker_pids()[0]
+    os.kill(first, signal.SIGKILL)
+    respawned = _wait_for_respawn(server, set(server.worker_pids()) - {first} | {first}, time.monotonic() + 30)
+    time.sleep(1)
+    os.kill(respawned, signal.SIGKILL)
+    time.sleep(4)
+    codes = set()
+    for _ in range(10):
+        try:
+            codes.add(
+                httpx.post(f"{server.base}/api/v1/auth/login", json={"userName": "Admin", "password": "123456"}, timeout=5).json()["code"]
+            )
+        except httpx.HTTPError as exc:
+            codes.add(type(exc).__name__)
+        time.sleep(0.5)
+    assert codes == {"0000"}, codes
