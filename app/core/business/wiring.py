@@ -16,7 +16,7 @@ from typing import Any, get_args, get_origin
 
 from fastapi import Depends, FastAPI
 from fastapi import params as fastapi_params
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from loguru import logger
 
 from app.core.autodiscover import ModuleSpec, discover_modules
@@ -101,19 +101,19 @@ def _dependencies(auth: str) -> list[Any]:
 def _check_router(module: str, mounted: BusinessRouter) -> None:
     name_re = re.compile(rf"^{re.escape(module)}(\.[a-z][a-z0-9_]*){{2,}}$")
     seen: set[str] = set()
-    for route in mounted.router.routes:
-        if not isinstance(route, APIRoute):
+    for route in iter_route_contexts(list(mounted.router.routes)):
+        if not isinstance(route.original_route, APIRoute):
             continue
-        if route.path == f"/{module}" or route.path.startswith(f"/{module}/"):
-            raise ModuleConfigError(f"business module {module!r}: route {route.path} repeats the module prefix /{module}")
+        path, name = str(route.path), str(route.name or "")
+        if path == f"/{module}" or path.startswith(f"/{module}/"):
+            raise ModuleConfigError(f"business module {module!r}: route {path} repeats the module prefix /{module}")
         if mounted.auth != "permission":
             continue
-        if not name_re.match(route.name or "") or route.name in seen:
+        if not name_re.match(name) or name in seen:
             raise ModuleConfigError(
-                f"business module {module!r}: permission route {route.path} needs a unique name '{module}.<resource>.<action>'"
-                f" (got {route.name!r})"
+                f"business module {module!r}: permission route {path} needs a unique name '{module}.<resource>.<action>' (got {name!r})"
             )
-        seen.add(route.name)
+        seen.add(name)
 
 
 def _mount(app: FastAPI, spec: ModuleSpec) -> None:
