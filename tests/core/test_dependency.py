@@ -30,6 +30,9 @@ async def make_role(
     role = await Role.create(role_code=code, role_name=code, by_role_home=home, status_type=status)
     for method, path, api_status in apis:
         api, _ = await Api.get_or_create(api_method=method, api_path=path, defaults={"status_type": api_status})
+        if api.status_type != api_status:  # start-up reconciliation may have catalogued the route already
+            api.status_type = api_status
+            await api.save(update_fields=["status_type"])
         await role.by_role_apis.add(api)
     for code_ in buttons:
         button, _ = await Button.get_or_create(button_code=code_, defaults={"button_desc": code_})
