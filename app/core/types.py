@@ -36,7 +36,7 @@ _SQID_SCHEMA = WithJsonSchema({"type": "string", "minLength": 8, "maxLength": 32
 SqidId = Annotated[
     int,
     BeforeValidator(_decode_public),
-    PlainSerializer(_encode_public, return_type=str | int, when_used="always"),
+    PlainSerializer(_encode_public, return_type=str | int, when_used="json"),
     _SQID_SCHEMA,
 ]
 """An id that is a sqid on the wire (both ways) and an int in Python."""
