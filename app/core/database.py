@@ -44,8 +44,11 @@ def _with_defaults(db_url: str, connect_timeout: float) -> str:
         query.setdefault("maxsize", "10")
         query.setdefault("connect_timeout", str(int(connect_timeout)))
         query.setdefault("charset", "utf8mb4")
+        # ``contains`` is case-sensitive everywhere (the contract); MySQL casts to the connection collation.
+        query.setdefault("init_command", "SET NAMES utf8mb4 COLLATE utf8mb4_bin")
     elif scheme == "sqlite":
         query.setdefault("journal_mode", "WAL")
+        query.setdefault("case_sensitive_like", "ON")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
