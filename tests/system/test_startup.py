@@ -8,6 +8,7 @@ import pytest
 import redis as redis_sync
 from fastapi import FastAPI
 
+from app.core.startup import stop_process
 from app.system.models import Menu
 from app.system.startup import INIT_ERRORS_KEY, business_init_hooks
 from tests import services
@@ -58,6 +59,9 @@ async def test_init_fail_on_business_error_makes_it_fatal(app_factory: Callable[
 
     business_init_hooks(application).append(("crm", broken))
     await reset_database(application, backend.name)
-    with pytest.raises(RuntimeError, match="boom"):
-        async with application.router.lifespan_context(application):
-            pass
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            async with application.router.lifespan_context(application):
+                pass
+    finally:
+        await stop_process(application)  # a worker would exit here; the test process must release the ORM
