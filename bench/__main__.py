@@ -39,7 +39,12 @@ def main() -> int:
     seconds = args.seconds or (3.0 if args.quick else 8.0)
     users = args.users if args.users is not None else (10_000 if args.quick else 100_000)
     work = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
-    env = {"GUARD_RATE_LIMIT": "1000000000", "GUARD_AUTO_BAN_THRESHOLD": "1000000000"}
+    env = {
+        "GUARD_RATE_LIMIT": "1000000000",
+        "GUARD_LOGIN_RATE_LIMIT": "1000000000",
+        "GUARD_AUTH_RATE_LIMIT": "1000000000",
+        "GUARD_AUTO_BAN_THRESHOLD": "1000000000",
+    }
     only = {name for name in args.only.split(",") if name}
     rows: list[Row] = []
     started = time.time()

@@ -38,8 +38,8 @@ class Context:
     def record(self, name: str, result: WrkResult, server: Server | None, cpu: float | None, note: str = "", **extra: Any) -> Row:
         ratio = result.rps / self.floor_rps if self.floor_rps else None
         cpu_per = (cpu * 1000 / result.requests) if (cpu is not None and result.requests) else None
-        if result.non_2xx or result.errors:
-            note = (note + f" non2xx={result.non_2xx} errors={result.errors}").strip()
+        if result.non_2xx or result.errors or result.failed:
+            note = (note + f" non2xx={result.non_2xx} errors={result.errors} non-0000={result.failed}").strip()
         row = Row(name, result.rps, result.p50_ms, result.p99_ms, cpu_per, ratio, note, dict(extra))
         self.rows.append(row)
         print(f"   {name}: {result.rps:.0f} req/s p99 {result.p99_ms:.1f} ms", flush=True)

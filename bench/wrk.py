@@ -22,6 +22,7 @@ class WrkResult:
     p99_ms: float
     non_2xx: int
     errors: int
+    failed: int = 0
 
 
 def require_wrk() -> str:
@@ -31,6 +32,27 @@ def require_wrk() -> str:
     return path
 
 
+#: Counts answers whose envelope code is not "0000" (rate-limited or failed requests
+#: must not pass for throughput) and prints one JSON line at the end.
+_REPORT = """
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) failed = 0 end
+response = function(status, headers, body)
+  if not string.find(body, '"code":"0000"', 1, true) and not string.find(body, '"status":"ok"', 1, true) then
+    failed = failed + 1
+  end
+end
+done = function(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("failed") end
+  io.write(string.format('JSON {"p50": %f, "p99": %f, "requests": %d, "non2xx": %d, "errors": %d, "failed": %d}\\n',
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, bad))
+end
+"""
+
+
 def _lua(method: str, body: dict | None, headers: dict[str, str]) -> str:
     lines = [f'wrk.method = "{method}"']
     if body is not None:
@@ -38,13 +60,7 @@ def _lua(method: str, body: dict | None, headers: dict[str, str]) -> str:
         headers = {"Content-Type": "application/json", **headers}
     for key, value in headers.items():
         lines.append(f'wrk.headers["{key}"] = "{value}"')
-    lines.append(
-        "done = function(summary, latency, requests)\n"
-        '  io.write(string.format("JSON {\\"p50\\": %f, \\"p99\\": %f, \\"requests\\": %d, \\"non2xx\\": %d, '
-        '\\"errors\\": %d}\\n", latency:percentile(50)/1000, latency:percentile(99)/1000, summary.requests, '
-        "summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))\n"
-        "end"
-    )
+    lines.append(_REPORT)
     return "\n".join(lines)
 
 
@@ -98,4 +114,5 @@ def run_wrk(
         p99_ms=float(data["p99"]),
         non_2xx=int(data["non2xx"]),
         errors=int(data["errors"]),
+        failed=int(data["failed"]),
     )

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     GUARD_RATE_LIMIT_WINDOW: int = Field(default=60, ge=1)
     GUARD_AUTO_BAN_THRESHOLD: int = Field(default=10, ge=1)
     GUARD_AUTO_BAN_DURATION: int = Field(default=21600, ge=1)
+    GUARD_LOGIN_RATE_LIMIT: int = Field(default=5, ge=1)
+    GUARD_AUTH_RATE_LIMIT: int = Field(default=10, ge=1)
+    GUARD_AUTH_RATE_LIMIT_WINDOW: int = Field(default=60, ge=1)
     PROXY_HEADERS_ENABLED: bool = False
     TRUSTED_HOSTS: CommaList = ["127.0.0.1"]
 

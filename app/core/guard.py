@@ -45,6 +45,16 @@ AUTH_ENDPOINT_LIMITS: dict[str, tuple[int, int]] = {
     "/api/v1/auth/refresh-token": (10, 60),
 }
 
+
+def auth_endpoint_limits(settings: Settings) -> dict[str, tuple[int, int]]:
+    """The stricter auth limits, scaled by the GUARD_LOGIN/AUTH_RATE_LIMIT settings."""
+    window = settings.GUARD_AUTH_RATE_LIMIT_WINDOW
+    return {
+        path: (settings.GUARD_LOGIN_RATE_LIMIT if path.endswith("/login") else settings.GUARD_AUTH_RATE_LIMIT, window)
+        for path in AUTH_ENDPOINT_LIMITS
+    }
+
+
 #: Paths never limited (probes must answer while a client is banned).
 EXEMPT_PREFIXES: tuple[str, ...] = ("/health",)
 
@@ -87,7 +97,7 @@ class RateLimiter:
         self.threshold = settings.GUARD_AUTO_BAN_THRESHOLD
         self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
         self.prefix = settings.REDIS_KEY_PREFIX
-        self.endpoint_limits: dict[str, tuple[int, int]] = {**AUTH_ENDPOINT_LIMITS, **(endpoint_limits or {})}
+        self.endpoint_limits: dict[str, tuple[int, int]] = {**auth_endpoint_limits(settings), **(endpoint_limits or {})}
         self._scripts: dict[int, Any] = {}
 
     def _script(self, redis: Redis) -> Any:
@@ -160,4 +170,4 @@ class GuardMiddleware:
             logger.warning("guard: Redis unreachable ({}); requests pass unlimited", type(exc).__name__)
 
 
-__all__ = ["AUTH_ENDPOINT_LIMITS", "EXEMPT_PREFIXES", "GuardMiddleware", "RateLimiter"]
+__all__ = ["AUTH_ENDPOINT_LIMITS", "auth_endpoint_limits", "EXEMPT_PREFIXES", "GuardMiddleware", "RateLimiter"]
