@@ -170,4 +170,4 @@ class GuardMiddleware:
             logger.warning("guard: Redis unreachable ({}); requests pass unlimited", type(exc).__name__)
 
 
-__all__ = ["AUTH_ENDPOINT_LIMITS", "auth_endpoint_limits", "EXEMPT_PREFIXES", "GuardMiddleware", "RateLimiter"]
+__all__ = ["AUTH_ENDPOINT_LIMITS", "EXEMPT_PREFIXES", "GuardMiddleware", "RateLimiter", "auth_endpoint_limits"]

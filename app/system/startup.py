@@ -25,8 +25,9 @@ from tortoise.exceptions import OperationalError
 from app.core.config import Settings
 from app.core.lifecycle import AppHooks
 from app.core.redis import REDIS_ERRORS
+from app.system.api.route_table import live_routes, route_keys
 from app.system.init_data import SYSTEM_DICTIONARIES, SYSTEM_MENUS, SYSTEM_ROLES, SYSTEM_USERS
-from app.system.services.api_catalogue import refresh_api_list, route_keys
+from app.system.services.api_catalogue import refresh_api_list
 from app.system.services.authz_loader import refresh_all_cache
 from app.system.services.init_helper import apply_init_data, ensure_super_role
 from app.system.services.init_helper.apply import ACTIVE_ROUTE_KEYS
@@ -54,7 +55,7 @@ def register_startup(app: FastAPI, hooks: AppHooks) -> None:
     business_init_hooks(app)
 
     async def refresh_apis() -> None:
-        await refresh_api_list(app)
+        await refresh_api_list(live_routes(app))
 
     async def business() -> None:
         await run_business_init(app)

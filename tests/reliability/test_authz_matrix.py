@@ -17,8 +17,8 @@ from fastapi import FastAPI
 
 from app.core.dependency import check_permission
 from app.core.sqids import encode_id
+from app.system.api.route_table import api_routes
 from app.system.models import Api, Menu, Role
-from app.system.services.api_catalogue import api_routes
 from app.system.services.authz_loader import load_role_permissions
 from tests.system.conftest import bearer, create_user, do_login
 

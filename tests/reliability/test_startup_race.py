@@ -19,7 +19,7 @@ import redis as redis_sync
 
 from app import create_app
 from app.core.init_lock import LOCK_KEY, RUNS_KEY
-from app.system.services.api_catalogue import live_routes
+from app.system.api.route_table import live_routes
 from tests.conftest import base_settings
 from tests.reliability.conftest import Api, PgDatabase, RedisServer, TrellisServer, report
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.security import verify_password
+from app.system.api.route_table import live_routes
 from app.system.init_data import ADMIN_APIS, ADMIN_MENUS
 from app.system.models import Api, Button, Dictionary, Menu, Role, User
-from app.system.services.api_catalogue import live_routes
 
 #: seeds.md §3: id, route_name, parent route, type, component, order, icon, constant, hide_in_menu, props
 MENU_TABLE = [

@@ -7,12 +7,8 @@ costs a handful of queries instead of one per route.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from loguru import logger
 from tortoise.transactions import in_transaction
 
@@ -20,10 +16,6 @@ from app.core.database import get_db_conn
 from app.core.model import MethodType
 from app.system.models import Api
 from app.system.services.init_helper._upsert import delete_links
-
-#: Schema-visible routes that are never catalogued (seeds.md §6).
-EXCLUDED_PATHS = frozenset({"/health", "/api/v1/auth/error", "/__radar/api/_boom"})
-_METHODS = frozenset(m.value for m in MethodType)
 
 
 @dataclass(frozen=True)
@@ -48,47 +40,14 @@ def format_tags(tags: list[str]) -> str:
     return "|" + "|".join(tags) + "|" if tags else ""
 
 
-def api_routes(app: FastAPI) -> Iterator[Any]:
-    """Every API route of ``app`` as FastAPI sees it once included (prefix, tags merged)."""
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            yield context
-
-
-def live_routes(app: FastAPI) -> dict[tuple[str, str], RouteEntry]:
-    """(method, path template) -> entry for every catalogued route of ``app``."""
-    found: dict[tuple[str, str], RouteEntry] = {}
-    for route in api_routes(app):
-        path = route.path_format
-        if not route.include_in_schema or path in EXCLUDED_PATHS:
-            continue
-        summary = route.summary or str(route.name).replace("_", " ").title()
-        tags = format_tags([str(tag) for tag in route.tags or ()])
-        for method in sorted(m.lower() for m in route.methods or ()):
-            if method in _METHODS:
-                found[(method, path)] = RouteEntry(method, path, summary, tags)
-    return found
-
-
-def route_keys(app: FastAPI) -> dict[str, tuple[str, str]]:
-    """Route name -> (method, path) for string API references in init specs."""
-    keys: dict[str, tuple[str, str]] = {}
-    for route in api_routes(app):
-        methods = sorted(m.lower() for m in route.methods or () if m.lower() in _METHODS)
-        if route.name and methods:
-            keys[str(route.name)] = (methods[0], route.path_format)
-    return keys
-
-
-async def refresh_api_list(app: FastAPI) -> CatalogueChanges:
-    """Make the ``apis`` table match ``app``'s routes.
+async def refresh_api_list(live: dict[tuple[str, str], RouteEntry]) -> CatalogueChanges:
+    """Make the ``apis`` table match the live routes (see ``app.system.api.route_table``).
 
     Missing routes are inserted, summary/tags brought up to date and
     ``is_system`` set on every live row; rows of routes that no longer exist
     are deleted with a WARNING (their role grants go with them). ``status_type``
     is never touched, so a disabled API stays disabled.
     """
-    live = live_routes(app)
     changes = CatalogueChanges()
     async with in_transaction(get_db_conn(Api).connection_name):
         rows = {(str(api.api_method.value), api.api_path): api for api in await Api.all()}

@@ -9,8 +9,9 @@ import pytest
 from fastapi import APIRouter, FastAPI
 
 from app.core.model import StatusType
+from app.system.api.route_table import live_routes, route_keys
 from app.system.models import Api, Menu, Role
-from app.system.services.api_catalogue import format_tags, live_routes, refresh_api_list, route_keys
+from app.system.services.api_catalogue import format_tags, refresh_api_list
 from app.system.services.init_helper import ensure_menu, ensure_role
 from tests.system.seeding import bare_app, warnings_log
 
@@ -41,7 +42,7 @@ def test_tags_are_pipe_fenced() -> None:
 
 async def test_every_schema_route_gets_one_row_per_method(bare_app: FastAPI) -> None:
     add_demo_routes(bare_app)
-    changes = await refresh_api_list(bare_app)
+    changes = await refresh_api_list(live_routes(bare_app))
     table = await rows()
     assert set(table) == set(live_routes(bare_app))
     assert ("post", "/api/v1/demo/things/search") in table
@@ -50,19 +51,19 @@ async def test_every_schema_route_gets_one_row_per_method(bare_app: FastAPI) -> 
     row = table[("post", "/api/v1/demo/things/search")]
     assert (row.summary, row.tags, row.is_system, row.status_type) == ("查看事物列表", "|演示|demo|", True, StatusType.enable)
     assert sorted(changes.inserted) == sorted(table)
-    again = await refresh_api_list(bare_app)
+    again = await refresh_api_list(live_routes(bare_app))
     assert (again.inserted, again.updated, again.deleted) == ([], [], [])
 
 
 async def test_reconciliation_updates_deletes_and_keeps_status(bare_app: FastAPI, warnings_log: list[str]) -> None:
     add_demo_routes(bare_app)
-    await refresh_api_list(bare_app)
+    await refresh_api_list(live_routes(bare_app))
     await Api.filter(api_path="/api/v1/demo/things/search").update(summary="old", tags="|old|", is_system=False, status_type="2")
     gone = await Api.create(api_method="delete", api_path="/api/v1/demo/gone", summary="gone", tags="|demo|", is_system=False)
     await ensure_menu({"route_name": "home", "menu_name": "home", "route_path": "/home"})
     await ensure_role({"role_code": "R_X", "apis": [("delete", "/api/v1/demo/gone"), ("post", "/api/v1/demo/things/search")]})
 
-    changes = await refresh_api_list(bare_app)
+    changes = await refresh_api_list(live_routes(bare_app))
 
     row = await Api.get(api_path="/api/v1/demo/things/search")
     assert (row.summary, row.tags, row.is_system, row.status_type) == ("查看事物列表", "|演示|demo|", True, StatusType.disable)
@@ -99,14 +100,14 @@ def add_many_routes(app: FastAPI, count: int) -> None:
 
 async def test_a_cold_start_with_500_routes_costs_a_handful_of_queries(bare_app: FastAPI, query_log: list[str]) -> None:
     add_many_routes(bare_app, 500)
-    await refresh_api_list(bare_app)
+    await refresh_api_list(live_routes(bare_app))
     assert await Api.filter(api_path__startswith="/api/v1/bulk/").count() == 500
     cold = len(query_log)
     assert cold <= 12, query_log[:20]
     query_log.clear()
     await Api.filter(api_path="/api/v1/bulk/r1").update(summary="changed")
     query_log.clear()
-    await refresh_api_list(bare_app)
+    await refresh_api_list(live_routes(bare_app))
     assert len(query_log) <= 8, query_log[:20]
 
 
