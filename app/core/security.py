@@ -70,6 +70,7 @@ def configure_security(settings: Settings) -> None:
         memory_cost=settings.ARGON2_MEMORY_COST,
         parallelism=settings.ARGON2_PARALLELISM,
     )
+    _VERIFIED.clear()
     _state = _State(hasher, settings.secret, settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES, settings.JWT_REFRESH_TOKEN_EXPIRE_MINUTES)
 
 
@@ -152,11 +153,27 @@ def create_token(data: dict[str, Any], *, minutes: int) -> str:
     return _encode(data, int(time.time()), minutes, _current().secret)
 
 
+#: Verified tokens of this process: token -> (claims, exp). Verifying a signature
+#: costs more than the rest of a cached request; expiry is still checked on every use.
+_VERIFIED: dict[str, tuple[TokenData, int]] = {}
+_VERIFIED_MAX = 20_000
+
+
 def decode_token(token: str) -> TokenData:
     """Verify signature (HS256 only) and expiry; parse the ``data`` claim.
 
     Raises ``TokenExpiredError`` or ``TokenInvalidError``.
     """
+    hit = _VERIFIED.get(token)
+    if hit is not None:
+        if hit[1] > time.time():
+            return hit[0]
+        _VERIFIED.pop(token, None)
+        raise TokenExpiredError
+    return _verify_token(token)
+
+
+def _verify_token(token: str) -> TokenData:
     try:
         payload = jwt.decode(token, _current().secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat"], "verify_aud": False})
     except jwt.ExpiredSignatureError:
@@ -168,15 +185,20 @@ def decode_token(token: str) -> TokenData:
         raise TokenInvalidError
     try:
         impersonator = data.get("impersonatorId")
-        return TokenData(
+        claims = TokenData(
             user_id=_as_int(data["userId"]),
             user_name=str(data.get("userName") or ""),
             token_type=str(data.get("tokenType") or ""),
             token_version=_as_int(data.get("tokenVersion", 0)),
             impersonator_id=_as_int(impersonator) if impersonator is not None else None,
         )
+        expires = _as_int(payload["exp"])
     except (KeyError, TypeError, ValueError):
         raise TokenInvalidError from None
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.pop(next(iter(_VERIFIED)))
+    _VERIFIED[token] = (claims, expires)
+    return claims
 
 
 def _as_int(value: Any) -> int:
