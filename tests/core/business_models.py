@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,8 +11,8 @@ from tortoise import fields
 
 from app.core.config import Settings
 from app.core.database import SYSTEM_APP, SYSTEM_CONNECTION, OrmApp, build_tortoise_config, close_db, init_db
-from app.core.outbox import OUTBOX_MODELS_MODULE
 from app.core.model import AuditMixin, BaseModel
+from app.core.outbox import OUTBOX_MODELS_MODULE
 
 TEST_APP = "app_test_biz"
 
