@@ -118,8 +118,8 @@ def _own_db_url(name: str, path: Path, dotted: str, main_db_url: str) -> str | N
     config = _import(name, f"{dotted}.config")
     for attr in sorted(vars(config)):
         url = getattr(getattr(config, attr), "DB_URL", None)
-        if url:
-            return str(url) if str(url) != main_db_url else None
+        if url and isinstance(url, str):  # a class with a DB_URL property yields a property object: skipped
+            return url if url != main_db_url else None
     return None
 
 

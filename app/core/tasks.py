@@ -25,7 +25,6 @@ Behaviour worth knowing (tested in tests/core/test_tasks.py):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import re
 import secrets
@@ -109,8 +108,8 @@ async def run_claimed(task: PeriodicTask, redis: Redis) -> bool:
         logger.opt(exception=True).error("periodic task {} failed", task.name)
     finally:
         keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
+        # gather, not suppress(CancelledError): a cancellation of *this* task must propagate
+        await asyncio.gather(keeper, return_exceptions=True)
     return True
 
 
@@ -138,12 +137,14 @@ class TaskRunner:
         for task in self.tasks:
             self._loops.append(asyncio.create_task(self._loop(task), name=f"periodic:{task.name}"))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Cancel the loops (a running handler is cancelled too) and wait for them."""
         for loop in self._loops:
             loop.cancel()
-        for loop in self._loops:
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        if self._loops:
+            _, pending = await asyncio.wait(self._loops, timeout=grace_seconds)
+            for loop in pending:
+                logger.warning("periodic task loop {} did not stop within {}s", loop.get_name(), grace_seconds)
         self._loops.clear()
 
     async def _loop(self, task: PeriodicTask) -> None:

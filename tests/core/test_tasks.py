@@ -197,3 +197,19 @@ def test_two_server_processes_run_a_module_task_once_per_interval(tmp_path: Path
     times = [float(t) for _, t in runs]
     assert 4 <= len(times) <= 6, runs
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.95, runs
+
+
+async def test_stopping_cancels_a_running_handler_promptly(redis: Redis) -> None:
+    started = asyncio.Event()
+
+    async def long_job() -> None:
+        started.set()
+        await asyncio.sleep(30)
+
+    runner = TaskRunner(redis, [PeriodicTask("demo.long", long_job, interval_seconds=0.2, run_immediately=True)])
+    runner.start()
+    await asyncio.wait_for(started.wait(), 2)
+    await asyncio.sleep(0.2)  # the claim keeper is running too
+    began = time.monotonic()
+    await asyncio.wait_for(runner.stop(), 3)
+    assert time.monotonic() - began < 1

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from app.core.events import EventSpec
+from app.core.events import EventSpec, Handler
 from app.core.policy import DataPolicy
 from app.core.tasks import PeriodicTask
 
@@ -68,6 +68,7 @@ class BusinessModule:
         data_policies: row filters / object checks registered by name.
         tasks: periodic tasks (``PeriodicTask``).
         rate_limits: ``{full path: (requests, window_s)}`` for the rate limiter.
+        subscribers: ``(event name, handler)`` pairs put on the event bus when the module is enabled.
         demo: a demo/reference module, loaded only when listed in ``BUSINESS_MODULES_ENABLED``.
     """
 
@@ -83,6 +84,7 @@ class BusinessModule:
     data_policies: tuple[DataPolicy, ...] = ()
     tasks: tuple[PeriodicTask, ...] = ()
     rate_limits: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    subscribers: tuple[tuple[str, Handler], ...] = ()
     demo: bool = False
 
     def __post_init__(self) -> None:
@@ -95,6 +97,7 @@ class BusinessModule:
         object.__setattr__(self, "events", tuple(self.events))
         object.__setattr__(self, "data_policies", tuple(self.data_policies))
         object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "subscribers", tuple(self.subscribers))
         if not self.title:
             object.__setattr__(self, "title", self.name)
 

@@ -23,7 +23,7 @@ from app.core.autodiscover import ModuleSpec, discover_modules
 from app.core.business.manifest import BusinessRouter, InitFn, ModuleConfigError
 from app.core.config import Settings
 from app.core.database import SYSTEM_APP, OrmApp
-from app.core.events import EventSpec
+from app.core.events import EventSpec, bus
 from app.core.lifecycle import AppHooks
 from app.core.outbox import OUTBOX_MODELS_MODULE, make_outbox_dispatch_task
 from app.core.policy import register_policies
@@ -56,6 +56,8 @@ def register_business(
         _mount(app, spec)
     _register_inits(app, settings, hooks, enabled, apply_init_data)
     register_policies(policy for spec in enabled if spec.manifest for policy in spec.manifest.data_policies)
+    for event, handler in (pair for spec in enabled if spec.manifest for pair in spec.manifest.subscribers):
+        bus.subscribe(event, handler)
     _register_tasks(app, hooks, enabled, settings)
     app.state.business_modules = specs
     app.state.business_events = [event for spec in enabled if spec.manifest for event in spec.manifest.events]
