@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from app import create_app
 from app.core.business import ModuleConfigError
 from app.core.config import Settings
+from app.core.events import emit
 from tests import services
 from tests.conftest import reset_database
 from tests.core import business_probe
@@ -147,3 +148,42 @@ def test_routes_must_not_repeat_the_module_prefix(package: Writer, settings_fact
     pkg = package({"twice/__init__.py": "", "twice/module.py": source})
     with pytest.raises(ModuleConfigError, match="repeats the module prefix"):
         create_app(settings_factory(BUSINESS_PACKAGE=pkg))
+
+
+def test_route_names_are_checked_inside_included_routers_too(package: Writer, settings_factory: Callable[..., Settings]) -> None:
+    source = """
+from fastapi import APIRouter
+from app.utils import BusinessModule
+
+inner = APIRouter(prefix="/things")
+
+@inner.get("/all", name="things_all")
+async def list_things() -> None: ...
+
+router = APIRouter()
+router.include_router(inner)
+module = BusinessModule(name="nested", router=router)
+"""
+    pkg = package({"nested/__init__.py": "", "nested/module.py": source})
+    with pytest.raises(ModuleConfigError, match=r"/things/all needs a unique name"):
+        create_app(settings_factory(BUSINESS_PACKAGE=pkg))
+
+
+async def test_subscribers_are_on_the_bus_only_while_the_app_runs(
+    package: Writer, settings_factory: Callable[..., Settings], backend: services.Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = """
+from tests.core.business_probe import CALLS
+from app.utils import BusinessModule
+
+def remember(payload: dict) -> None:
+    CALLS.append(payload["n"])
+
+module = BusinessModule(name="listener", subscribers=(("probe.ping", remember),))
+"""
+    pkg = package({"listener/__init__.py": "", "listener/module.py": source})
+    async with running(settings_factory(BUSINESS_PACKAGE=pkg), backend, monkeypatch):
+        await emit("probe.ping", {"n": 1})
+        assert business_probe.CALLS == [1]
+    await emit("probe.ping", {"n": 2})
+    assert business_probe.CALLS == [1]

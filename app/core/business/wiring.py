@@ -56,8 +56,7 @@ def register_business(
         _mount(app, spec)
     _register_inits(app, settings, hooks, enabled, apply_init_data)
     register_policies(policy for spec in enabled if spec.manifest for policy in spec.manifest.data_policies)
-    for event, handler in (pair for spec in enabled if spec.manifest for pair in spec.manifest.subscribers):
-        bus.subscribe(event, handler)
+    _register_subscribers(hooks, enabled)
     _register_tasks(app, hooks, enabled, settings)
     app.state.business_modules = specs
     app.state.business_events = [event for spec in enabled if spec.manifest for event in spec.manifest.events]
@@ -176,6 +175,24 @@ def _register_inits(app: FastAPI, settings: Settings, hooks: AppHooks, enabled: 
 
     if wrapped:
         hooks.on_init("business modules", run_business_inits)
+
+
+def _register_subscribers(hooks: AppHooks, enabled: list[ModuleSpec]) -> None:
+    """Subscribe while the app runs (worker start → shutdown), so a stopped app leaves the bus clean."""
+    pairs = [pair for spec in enabled if spec.manifest for pair in spec.manifest.subscribers]
+    if not pairs:
+        return
+
+    async def subscribe() -> None:
+        for event, handler in pairs:
+            bus.subscribe(event, handler)
+
+    async def unsubscribe() -> None:
+        for event, handler in pairs:
+            bus.unsubscribe(event, handler)
+
+    hooks.on_worker_start("business event subscribers", subscribe)
+    hooks.on_shutdown("business event subscribers", unsubscribe)
 
 
 def _register_tasks(app: FastAPI, hooks: AppHooks, enabled: list[ModuleSpec], settings: Settings) -> None:
