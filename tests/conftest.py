@@ -90,7 +90,9 @@ async def reset_database(app: FastAPI, backend_name: str) -> None:
     EXECUTOR_CACHE.clear()
     await Tortoise.init(config=app.state.tortoise_config)
     try:
-        key = f"{backend_name}:{sorted(app.state.tortoise_config['apps'])}"
+        # Keyed by model modules too: enabling a business module adds tables to app_system.
+        apps = app.state.tortoise_config["apps"]
+        key = f"{backend_name}:{sorted((name, tuple(cfg['models'])) for name, cfg in apps.items())}"
         if key not in _schemas_ready:
             await Tortoise.generate_schemas(safe=True)
             _schemas_ready.add(key)
