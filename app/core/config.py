@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     ARGON2_TIME_COST: int = Field(default=2, ge=1)
     ARGON2_MEMORY_COST: int = Field(default=19456, ge=8)
     ARGON2_PARALLELISM: int = Field(default=1, ge=1)
+    PASSWORD_HASH_THREADS: int = Field(default=1, ge=1, le=64)
     CAPTCHA_TTL_SECONDS: int = Field(default=300, gt=0)
     DATETIME_FORMAT: str = "%Y-%m-%d %H:%M:%S"
 

@@ -55,6 +55,7 @@ class _State:
     secret: str
     access_minutes: int
     refresh_minutes: int
+    hash_threads: int = 1
     limiter: CapacityLimiter | None = None
     dummy_hash: str | None = None
 
@@ -71,7 +72,13 @@ def configure_security(settings: Settings) -> None:
         parallelism=settings.ARGON2_PARALLELISM,
     )
     _VERIFIED.clear()
-    _state = _State(hasher, settings.secret, settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES, settings.JWT_REFRESH_TOKEN_EXPIRE_MINUTES)
+    _state = _State(
+        hasher,
+        settings.secret,
+        settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES,
+        settings.JWT_REFRESH_TOKEN_EXPIRE_MINUTES,
+        hash_threads=settings.PASSWORD_HASH_THREADS,
+    )
 
 
 def _current() -> _State:
@@ -81,9 +88,11 @@ def _current() -> _State:
 
 
 def _limiter(state: _State) -> CapacityLimiter:
-    # Created lazily: a limiter belongs to the running event loop.
+    # Created lazily: a limiter belongs to the running event loop. Hashes run at
+    # most ``hash_threads`` at a time per worker, so a login storm leaves CPU
+    # for every other request instead of queueing them behind Argon2.
     if state.limiter is None:
-        state.limiter = CapacityLimiter(max(2, os.cpu_count() or 2))
+        state.limiter = CapacityLimiter(state.hash_threads)
     return state.limiter
 
 
