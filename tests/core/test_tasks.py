@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -45,13 +45,25 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-async def run_workers(redis: Redis, task: PeriodicTask, seconds: float, workers: int = 2) -> None:
+async def run_workers(redis: Redis, task: PeriodicTask, seconds: float, workers: int = 2, until: Callable[[], bool] | None = None) -> float:
+    """Run ``workers`` runners for ``seconds`` (or until ``until()`` holds, within 10 s); the time they ran.
+
+    Timing assertions bound what must never happen (two runs in one interval,
+    overlap); a loaded machine only makes runs later, so lower bounds stay loose.
+    """
     runners = [TaskRunner(redis, [task]) for _ in range(workers)]
+    began = time.monotonic()
     for runner in runners:
         runner.start()
-    await asyncio.sleep(seconds)
+    if until is None:
+        await asyncio.sleep(seconds)
+    else:
+        deadline = began + 10
+        while not until() and time.monotonic() < deadline:  # noqa: ASYNC110 - polling a plain predicate
+            await asyncio.sleep(0.05)
     for runner in runners:
         await runner.stop()
+    return time.monotonic() - began
 
 
 async def test_a_claim_holds_for_one_interval(redis: Redis) -> None:
@@ -70,8 +82,8 @@ async def test_two_workers_run_a_task_once_per_interval(redis: Redis) -> None:
     async def record() -> None:
         starts.append(time.monotonic())
 
-    await run_workers(redis, PeriodicTask("demo.once", record, interval_seconds=0.3, run_immediately=True), 1.55, workers=3)
-    assert 4 <= len(starts) <= 6, starts
+    elapsed = await run_workers(redis, PeriodicTask("demo.once", record, interval_seconds=0.3, run_immediately=True), 1.55, workers=3)
+    assert 2 <= len(starts) <= elapsed / 0.3 + 1, starts
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.28, gaps
 
@@ -84,8 +96,8 @@ async def test_a_run_longer_than_its_interval_is_never_overlapped(redis: Redis) 
         await asyncio.sleep(0.5)
         spans.append((began, time.monotonic()))
 
-    await run_workers(redis, PeriodicTask("demo.slow", slow, interval_seconds=0.2, run_immediately=True), 1.9)
-    assert len(spans) >= 2, spans
+    await run_workers(redis, PeriodicTask("demo.slow", slow, interval_seconds=0.2, run_immediately=True), 0, until=lambda: len(spans) >= 3)
+    assert len(spans) >= 3, spans
     for (_, end), (next_start, _) in itertools.pairwise(spans):
         assert next_start >= end, spans
 
@@ -93,11 +105,12 @@ async def test_a_run_longer_than_its_interval_is_never_overlapped(redis: Redis) 
 async def test_missed_intervals_are_not_caught_up(redis: Redis) -> None:
     starts: list[float] = []
     task = PeriodicTask("demo.missed", lambda: starts.append(time.monotonic()), interval_seconds=0.3, run_immediately=True)
-    await run_workers(redis, task, 0.1, workers=1)
+    await run_workers(redis, task, 0, workers=1, until=lambda: len(starts) >= 1)
     assert len(starts) == 1
     await asyncio.sleep(1.0)  # about three intervals with no worker up
-    await run_workers(redis, task, 0.2, workers=2)
-    assert len(starts) == 2  # one run on restart, not three
+    await run_workers(redis, task, 0, workers=2, until=lambda: len(starts) >= 3)
+    restart, after = starts[1], starts[2]
+    assert after - restart >= 0.28, starts  # one run on restart, then the normal cadence: no burst of three
 
 
 async def test_a_failing_handler_is_retried_next_interval(redis: Redis) -> None:
@@ -107,8 +120,8 @@ async def test_a_failing_handler_is_retried_next_interval(redis: Redis) -> None:
         attempts.append(time.monotonic())
         raise RuntimeError("not today")
 
-    await run_workers(redis, PeriodicTask("demo.flaky", flaky, interval_seconds=0.2, run_immediately=True), 0.75)
-    assert 3 <= len(attempts) <= 5, attempts
+    elapsed = await run_workers(redis, PeriodicTask("demo.flaky", flaky, interval_seconds=0.2, run_immediately=True), 0.75)
+    assert 2 <= len(attempts) <= elapsed / 0.2 + 1, attempts
 
 
 async def test_tasks_that_are_not_leader_only_run_in_every_worker(redis: Redis) -> None:
@@ -120,10 +133,12 @@ async def test_tasks_that_are_not_leader_only_run_in_every_worker(redis: Redis) 
     runners = [TaskRunner(redis, [worker_task(i)]) for i in range(2)]
     for runner in runners:
         runner.start()
-    await asyncio.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while min(seen.count(0), seen.count(1)) < 2 and time.monotonic() < deadline:  # noqa: ASYNC110 - polling a plain list
+        await asyncio.sleep(0.05)
     for runner in runners:
         await runner.stop()
-    assert seen.count(0) == 2 and seen.count(1) == 2, seen
+    assert seen.count(0) >= 2 and seen.count(1) >= 2, seen
     assert await redis.exists("business:task:demo.local") == 0
 
 
@@ -195,7 +210,7 @@ def test_two_server_processes_run_a_module_task_once_per_interval(tmp_path: Path
         client.flushdb()
         client.close()
     times = [float(t) for _, t in runs]
-    assert 4 <= len(times) <= 6, runs
+    assert 2 <= len(times) <= 6, runs  # 4.5 s at one run per second: never more than 5 (+1 at the edge)
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.95, runs
 
 
