@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from types import FrameType
 
 from app.core.config import ConfigError, Settings, get_settings
@@ -33,6 +34,10 @@ from app.core.redis import ensure_embedded_redis, stop_embedded_redis
 
 #: Seconds the supervisor adds to SHUTDOWN_TIMEOUT_SECONDS before it SIGKILLs stragglers.
 KILL_GRACE_SECONDS = 3.0
+#: A granian that lived this long before exiting on its own counts as healthy (backoff resets).
+HEALTHY_RUN_SECONDS = 60.0
+#: Consecutive quick exits after which the supervisor gives up (a broken deployment, not a crash).
+MAX_QUICK_RESTARTS = 8
 CHILD_FLAG = "--granian-child"
 
 
@@ -121,6 +126,32 @@ class Supervisor:
             return 0
         return returncode
 
+    def serve(self, spawn: Callable[[], subprocess.Popen[bytes]]) -> int:
+        """Run granian until a stop signal; restart it with backoff when it exits on its own.
+
+        Granian exits when a worker crash-loops (it dies again within seconds of
+        a respawn); the supervisor brings the whole server back instead of
+        leaving it down. Quick exits in a row back off exponentially (0.5 s up to
+        30 s) and after ``MAX_QUICK_RESTARTS`` the supervisor gives up.
+        """
+        quick_exits = 0
+        while True:
+            started = time.monotonic()
+            returncode = self.run(spawn())
+            if self.deadline is not None:
+                return returncode
+            quick_exits = 0 if time.monotonic() - started >= HEALTHY_RUN_SECONDS else quick_exits + 1
+            if quick_exits > MAX_QUICK_RESTARTS:
+                print(f"trellis: the server exited {quick_exits} times in a row right after starting; giving up", file=sys.stderr)
+                return returncode or 1
+            delay = min(30.0, 0.5 * 2 ** (quick_exits - 1)) if quick_exits else 0.5
+            print(f"trellis: the server exited unexpectedly (code {returncode}); restarting in {delay:.1f} s", file=sys.stderr)
+            until = time.monotonic() + delay
+            while time.monotonic() < until and self.deadline is None:
+                time.sleep(0.05)
+            if self.deadline is not None:
+                return 0
+
     def _reap_group(self, pgid: int) -> None:
         """Workers orphaned by an early signal still belong to the group: never leave them running."""
         until = time.monotonic() + (self.shutdown_timeout if self.deadline is None else max(0.0, self.deadline - time.monotonic()))
@@ -153,8 +184,11 @@ def main() -> int:
     supervisor = Supervisor(settings.SHUTDOWN_TIMEOUT_SECONDS)
     supervisor.install()
     try:
-        child = subprocess.Popen([sys.executable, "-m", "app.server", CHILD_FLAG], env=env, start_new_session=True)  # noqa: S603
-        return supervisor.run(child)
+
+        def spawn() -> subprocess.Popen[bytes]:
+            return subprocess.Popen([sys.executable, "-m", "app.server", CHILD_FLAG], env=env, start_new_session=True)  # noqa: S603
+
+        return supervisor.serve(spawn)
     finally:
         if started_redis:
             stop_embedded_redis(settings.DATA_DIR)
