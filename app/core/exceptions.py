@@ -134,6 +134,15 @@ def is_bad_data(exc: BaseException) -> bool:
     return False
 
 
+_TRANSIENT_MARKERS = ("deadlock", "1213", "40p01", "could not serialize access", "40001", "lock wait timeout", "1205")
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """True for a deadlock or serialization failure: the statement may simply be retried."""
+    text = str(exc).lower()
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
+
+
 def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) if parts else "body"

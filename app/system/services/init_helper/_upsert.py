@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.models import Model
+
+from app.core.exceptions import is_transient_conflict
 
 M = TypeVar("M", bound=Model)
 
@@ -68,12 +70,21 @@ async def replace_links(relation: Any, rows: list[Any]) -> None:
     ``add`` skips links that exist, so when a concurrent writer inserts the
     same link between its check and its insert, retrying the add settles it.
     """
-    await relation.clear()
-    await add_links(relation, rows)
+    for attempt in range(_ATTEMPTS):
+        try:
+            await relation.clear()
+            await add_links(relation, rows)
+            return
+        except OperationalError as exc:  # MariaDB/PostgreSQL deadlock between concurrent writers
+            if attempt == _ATTEMPTS - 1 or not is_transient_conflict(exc):
+                raise
 
 
-async def add_links(relation: Any, rows: list[Any], attempts: int = 3) -> None:
-    """``relation.add(*rows)``, retried on a unique-constraint race."""
+_ATTEMPTS = 5
+
+
+async def add_links(relation: Any, rows: list[Any], attempts: int = _ATTEMPTS) -> None:
+    """``relation.add(*rows)``, retried on a unique-constraint race or a deadlock."""
     if not rows:
         return
     for attempt in range(attempts):
@@ -82,4 +93,7 @@ async def add_links(relation: Any, rows: list[Any], attempts: int = 3) -> None:
             return
         except IntegrityError:
             if attempt == attempts - 1:
+                raise
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not is_transient_conflict(exc):
                 raise
