@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -26,6 +27,7 @@ _HASH_PREFIXES = ("$argon2", "$2a$", "$2b$", "$2y$", "pbkdf2_", "$pbkdf2")
 _SECRET_SQL = re.compile("|".join(SECRET_KEY_MARKERS), re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(marker in lowered for marker in SECRET_KEY_MARKERS)
@@ -38,17 +40,19 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def redact_value(value: Any) -> Any:
     """A JSON value with every secret-looking key's value replaced, at any depth."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is dict or isinstance(value, Mapping):
         return {k: (REDACTED if isinstance(k, str) and is_secret_key(k) else redact_value(v)) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [redact_value(item) for item in value]
-    if isinstance(value, str) and _looks_secret(value):
+    if kind is str and len(value) >= 20 and _looks_secret(value):
         return REDACTED
     return value
 
 
 def _looks_secret(text: str) -> bool:
-    return text.startswith(_HASH_PREFIXES) or bool(_JWT.match(text))
+    """Password hashes and JWT-shaped strings (both are longer than 20 characters)."""
+    return text.startswith(_HASH_PREFIXES) or ("." in text and bool(_JWT.match(text)))
 
 
 def redact_body(raw: bytes, content_type: str = "", limit: int = 65536) -> str | None:

@@ -22,6 +22,9 @@ from loguru import logger
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 
 BATCH_SIZE = 200
+#: How long the writer gathers records before a write: fewer, larger batches
+#: (one commit each) cost far less per request than one small write per request.
+FLUSH_INTERVAL = 0.25
 PRUNE_INTERVAL = 300.0
 WRITE_TIMEOUT = 10.0
 
@@ -74,6 +77,8 @@ class RadarWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self.queue.get()]
+            if self.queue.qsize() < BATCH_SIZE:
+                await asyncio.sleep(FLUSH_INTERVAL)
             while len(batch) < BATCH_SIZE and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
