@@ -39,9 +39,12 @@ class UserController(CRUDBase[User]):
         out: dict[int, list[str]] = {pk: [] for pk in user_ids}
         if not user_ids:
             return out
-        rows = await Role.filter(by_role_users__id__in=list(user_ids)).order_by("id").values_list("by_role_users__id", "role_code")
+        # Start from the users (primary key) and walk the link table by its (users_id, role_id)
+        # index; starting from roles made SQLite scan the link table on every page.
+        rows = await User.filter(id__in=list(user_ids)).order_by("by_user_roles__id").values_list("id", "by_user_roles__role_code")
         for user_id, code in rows:
-            out.setdefault(int(user_id), []).append(str(code))
+            if code is not None:
+                out.setdefault(int(user_id), []).append(str(code))
         return out
 
     async def set_roles(self, user: User, codes: Sequence[str]) -> list[str]:
