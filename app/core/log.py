@@ -21,7 +21,7 @@ LOG_FORMAT = (
 )
 
 #: Libraries whose own logging is too chatty at INFO.
-QUIET_LOGGERS = ("tortoise", "aiosqlite", "asyncio", "fastapi_guard", "guard", "guard_core", "httpx", "valkey", "redis")
+QUIET_LOGGERS = ("tortoise", "aiosqlite", "asyncio", "httpx", "valkey", "redis")
 
 
 class _InterceptHandler(logging.Handler):
