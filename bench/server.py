@@ -59,7 +59,13 @@ class Server:
             return []
 
     def workers(self) -> list[psutil.Process]:
-        return [p for p in self.tree() if p.pid != self.proc.pid and "valkey" not in p.name()]
+        """The leaves of the tree (granian workers), not the supervisor, granian's master or Valkey."""
+        tree = [p for p in self.tree() if "valkey" not in p.name()]
+        parents = set()
+        for p in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                parents.add(p.ppid())
+        return [p for p in tree if p.pid not in parents and p.pid != self.proc.pid]
 
     def cpu_seconds(self) -> float:
         total = 0.0
