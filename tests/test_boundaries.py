@@ -35,13 +35,13 @@ FAKE_TREE = {
     "app/cli/__init__.py": "",
     "app/system/__init__.py": "",
     "app/system/api/__init__.py": "from app.system.services import users\n",
-    "app/system/services/__init__.py": "",
+    "app/system/services/__init__.py": "ensure_menu = None\n",
     "app/system/services/users.py": "from app.system.controllers import users\n",
     "app/system/controllers/__init__.py": "",
     "app/system/controllers/users.py": "from app.system.models import User\n",
     "app/system/models/__init__.py": "User = object\n",
     "app/business/__init__.py": "",
-    "app/business/shop/__init__.py": "from app.utils import CODE\nfrom app.system.services.users import users\nfrom . import orders\n",
+    "app/business/shop/__init__.py": "from app.utils import CODE\nfrom app.system.services import ensure_menu\nfrom . import orders\n",
     "app/business/shop/orders.py": "from .__init__ import CODE\n",
     "app/business/stock/__init__.py": "from app.utils import CODE\n",
 }
@@ -124,6 +124,12 @@ def test_the_clean_fake_tree_passes(tmp_path: Path) -> None:
         ),
         ("app/business/shop/planted.py", "from ..stock import CODE\n", "app.business.stock.CODE", "business modules import only"),
         ("app/business/shop/planted.py", "from app.system.models import User\n", "app.system.models.User", "business modules import only"),
+        (
+            "app/business/shop/planted.py",
+            "from app.system.services.users import users\n",
+            "app.system.services.users.users",
+            "not its submodules",
+        ),
         ("app/system/models/planted.py", "from app.system.api import x\n", "app.system.api.x", "system models must not import system api"),
         ("app/system/models/planted.py", "from ..services import users\n", "app.system.services.users", "system models must not import"),
         ("app/system/controllers/planted.py", "from app.system.services import users\n", "app.system.services.users", "system controllers"),
@@ -144,7 +150,7 @@ def test_the_ast_checker_reports_a_planted_violation(tmp_path: Path, name: str, 
 def test_allowed_imports_are_not_reported(tmp_path: Path) -> None:
     plant = {
         "app/business/shop/ok.py": (
-            "import os\nfrom app.utils import CODE\nfrom app.system.services.users import users\nfrom app.business.shop import orders\n"
+            "import os\nfrom app.utils import CODE\nfrom app.system.services import ensure_menu\nfrom app.business.shop import orders\n"
         ),
         "app/system/api/ok.py": "from app.system.models import User\nfrom fastapi import APIRouter\n",
         "app/core/ok.py": "from app.core.code import CODE\nfrom . import code\n",

@@ -81,7 +81,13 @@ def _system_layer(module: str) -> str | None:
     return None
 
 
-def _rule_for(importer: str, imported: str) -> str | None:
+def _private_service(imported: str, service_modules: frozenset[str]) -> bool:
+    """True for ``app.system.services.<submodule>…``: only the package's exported names are public."""
+    parts = imported.split(".")
+    return parts[:3] == ["app", "system", "services"] and len(parts) >= 4 and parts[3] in service_modules
+
+
+def _rule_for(importer: str, imported: str, service_modules: frozenset[str] = frozenset()) -> str | None:
     """The broken rule's description, or None when the import is allowed."""
     if _within(importer, "app.core") and _within(imported, "app") and not _within(imported, "app.core"):
         return "app.core imports nothing above it"
@@ -90,6 +96,8 @@ def _rule_for(importer: str, imported: str) -> str | None:
         own = ".".join(parts[:3])
         if _within(imported, "app") and not _within(imported, own) and not any(_within(imported, p) for p in _BUSINESS_ALLOWED):
             return "business modules import only app.utils and app.system.services"
+        if _private_service(imported, service_modules):
+            return "business modules import the names app.system.services exports, not its submodules"
     importer_layer, imported_layer = _system_layer(importer), _system_layer(imported)
     if importer_layer and imported_layer and _SYSTEM_LAYERS.index(imported_layer) < _SYSTEM_LAYERS.index(importer_layer):
         return f"system {importer_layer} must not import system {imported_layer}"
@@ -102,12 +110,18 @@ def check_boundaries(root: Path) -> list[Violation]:
     """Every contract-breaking import in the ``app`` package under ``root`` (the project folder)."""
     violations: set[Violation] = set()
     package = root / "app"
+    services_dir = package / "system" / "services"
+    service_modules = (
+        frozenset(p.stem for p in services_dir.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists())
+        if services_dir.is_dir()
+        else frozenset()
+    )
     for path in sorted(package.rglob("*.py")):
         if "templates" in path.relative_to(package).parts:
             continue
         importer, _ = _module_name(path, root)
         for line, imported in module_imports(path, root):
-            rule = _rule_for(importer, imported)
+            rule = _rule_for(importer, imported, service_modules)
             if rule is not None:
                 violations.add(Violation(path.relative_to(root).as_posix(), line, importer, imported, rule))
     return sorted(violations)

@@ -11,7 +11,7 @@ from app.business.inventory.events import PRODUCT_CREATED, PRODUCT_STATUS_CHANGE
 from app.business.inventory.models import Product, Warehouse
 from app.business.inventory.policies import PRODUCT_WRITE
 from app.business.inventory.schemas import ProductCreate, ProductTransition, ProductUpdate
-from app.system.services.dictionaries import dictionary_options
+from app.system.services import dictionary_options
 from app.utils import ConflictError, StateMachine, assert_object_policy, emit, get_current_user_id, get_db_conn
 
 TAG_DICT_TYPE = "inventory_tag"

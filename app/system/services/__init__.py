@@ -1,5 +1,6 @@
-"""System services. The names below are the public seeding API business modules may import."""
+"""System services. The names below are the public API business modules may import (seeding, dictionary options)."""
 
+from app.system.services.dictionaries import dictionary_options
 from app.system.services.init_helper import (
     ApiRef,
     ButtonSpec,
@@ -29,6 +30,7 @@ __all__ = [
     "RoleSpec",
     "UserSpec",
     "apply_init_data",
+    "dictionary_options",
     "ensure_dictionary",
     "ensure_menu",
     "ensure_role",
