@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     DB_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
     REDIS_URL: str | None = None
     REDIS_SOCKET_TIMEOUT: float = Field(default=2.0, gt=0)
-    REDIS_KEY_PREFIX: str = ""
+    GUARD_KEY_PREFIX: str = ""
     TIMEZONE: str = "UTC"
 
     SECRET_KEY: str | None = None

@@ -96,7 +96,7 @@ class RateLimiter:
         self.window = settings.GUARD_RATE_LIMIT_WINDOW
         self.threshold = settings.GUARD_AUTO_BAN_THRESHOLD
         self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
-        self.prefix = settings.REDIS_KEY_PREFIX
+        self.prefix = settings.GUARD_KEY_PREFIX
         self.endpoint_limits: dict[str, tuple[int, int]] = {**auth_endpoint_limits(settings), **(endpoint_limits or {})}
         self._scripts: dict[int, Any] = {}
 

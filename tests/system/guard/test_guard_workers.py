@@ -27,7 +27,7 @@ def test_limit_and_ban_hold_across_two_workers(tmp_path: Path) -> None:
         GUARD_RATE_LIMIT_WINDOW=60,
         GUARD_AUTO_BAN_THRESHOLD=5,
         GUARD_AUTO_BAN_DURATION=3,
-        REDIS_KEY_PREFIX=f"gw{port}:",
+        GUARD_KEY_PREFIX=f"gw{port}:",
     )
     proc = start_server(env, tmp_path / "server.log")
     try:
