@@ -77,43 +77,44 @@ def backend_for(name: str, tmp_dir: str) -> Backend:
     raise ValueError(f"unknown backend {name}")
 
 
-async def create_database(backend: Backend) -> None:
+async def _admin_execute(backend: Backend, statements: list[str]) -> None:
+    """Run server-level statements (CREATE/DROP DATABASE) on the backend's admin connection."""
     if backend.name == "postgres":
         import asyncpg
 
         conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{backend.database}"')
-            await conn.execute(f'CREATE DATABASE "{backend.database}"')
+            for statement in statements:
+                await conn.execute(statement)
         finally:
             await conn.close()
     elif backend.name == "mysql":
         import asyncmy
 
-        conn = await asyncmy.connect(host=MY_HOST, port=MY_PORT, user="root", password="")
+        my_conn = await asyncmy.connect(host=MY_HOST, port=MY_PORT, user="root", password="")
         try:
-            async with conn.cursor() as cur:
-                await cur.execute(f"DROP DATABASE IF EXISTS `{backend.database}`")
-                await cur.execute(f"CREATE DATABASE `{backend.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            async with my_conn.cursor() as cur:
+                for statement in statements:
+                    await cur.execute(statement)
         finally:
-            conn.close()
+            my_conn.close()
+
+
+async def create_database(backend: Backend) -> None:
+    if backend.name == "postgres":
+        await _admin_execute(backend, [f'DROP DATABASE IF EXISTS "{backend.database}"', f'CREATE DATABASE "{backend.database}"'])
+    elif backend.name == "mysql":
+        await _admin_execute(
+            backend,
+            [
+                f"DROP DATABASE IF EXISTS `{backend.database}`",
+                f"CREATE DATABASE `{backend.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            ],
+        )
 
 
 async def drop_database(backend: Backend) -> None:
     if backend.name == "postgres":
-        import asyncpg
-
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{backend.database}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await _admin_execute(backend, [f'DROP DATABASE IF EXISTS "{backend.database}" WITH (FORCE)'])
     elif backend.name == "mysql":
-        import asyncmy
-
-        conn = await asyncmy.connect(host=MY_HOST, port=MY_PORT, user="root", password="")
-        try:
-            async with conn.cursor() as cur:
-                await cur.execute(f"DROP DATABASE IF EXISTS `{backend.database}`")
-        finally:
-            conn.close()
+        await _admin_execute(backend, [f"DROP DATABASE IF EXISTS `{backend.database}`"])

@@ -1,4 +1,4 @@
-"""Fixtures of the core tests: throw-away business packages."""
+"""Fixtures of the core tests: throw-away business packages, a private Redis server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.redis_process import RedisProcess
+
 Writer = Callable[[dict[str, str]], str]
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of this test's own, so it can be stopped and restarted."""
+    server = RedisProcess(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ take effect on the very next request.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,14 +23,6 @@ from tests.core.redis_process import QueryCounter, RedisProcess
 from tests.system.conftest import bearer, create_user, do_login, ensure_fixture_rbac
 
 N = 25
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> RedisProcess:
-    server = RedisProcess(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,14 +22,6 @@ from tests import services
 from tests.core.probe_routes import ITEM_TEMPLATE, PREFIX, started_probe_app
 from tests.core.redis_process import RedisProcess
 from tests.system.conftest import bearer, create_user, do_login, ensure_fixture_rbac
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> RedisProcess:
-    server = RedisProcess(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
