@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from tests import services
+from tests.launch import wait_ready
 from tests.reliability.conftest import MANAGE, Api, Load, PgDatabase, RedisServer, TrellisServer, report
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.xdist_group("reliability-processes")]
@@ -114,17 +115,6 @@ def _login_code(server: TrellisServer, attempts: int = 3) -> str:
     raise AssertionError("unreachable")
 
 
-def _wait_until_serving(server: TrellisServer, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{server.base}/health/live", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server did not serve again within 30 s")
-
-
 def _wait_for_respawn(server: TrellisServer, originals: set[int], deadline: float) -> int:
     while time.monotonic() < deadline:
         new = [pid for pid in server.worker_pids() if pid not in originals]
@@ -139,14 +129,14 @@ def test_two_quick_kills_of_the_same_worker_do_not_take_the_server_down(
 ) -> None:
     server = start_server(db_url=pg_database.url, redis_url=redis_server.url)
     os.kill(server.worker_pids()[0], signal.SIGKILL)
-    _wait_until_serving(server, time.monotonic() + 30)
+    wait_ready(server.port, timeout=30)
     time.sleep(1)
     # Kill the youngest worker (the respawned one) again: granian 2.8.9 calls that a crash loop
     # and exits; the supervisor must bring the whole server back by itself.
     youngest = max(server.worker_pids(), key=lambda pid: psutil.Process(pid).create_time())
     os.kill(youngest, signal.SIGKILL)
     time.sleep(0.5)
-    _wait_until_serving(server, time.monotonic() + 30)
+    wait_ready(server.port, timeout=30)
     codes = set()
     for _ in range(10):
         try:
