@@ -40,7 +40,6 @@ class RequestCapture:
     started: float = field(default_factory=time.perf_counter)
     queries: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
-    dropped_queries: int = 0
 
     def offset_ms(self) -> float:
         return round((time.perf_counter() - self.started) * 1000, 3)
@@ -72,7 +71,6 @@ def _params_text(sql: str, args: tuple[Any, ...], many: bool) -> str | None:
 
 def _record(capture: RequestCapture, client: BaseDBAsyncClient, name: str, sql: str, *, args: tuple[Any, ...], began: float) -> None:
     if len(capture.queries) >= MAX_QUERIES_PER_REQUEST:
-        capture.dropped_queries += 1
         return
     capture.queries.append(
         {

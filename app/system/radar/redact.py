@@ -65,8 +65,7 @@ def redact_body(raw: bytes, content_type: str = "", limit: int = 65536) -> str |
     except orjson.JSONDecodeError:
         decoded = raw.decode("utf-8", errors="replace")
         if "application/x-www-form-urlencoded" in content_type:
-            pairs = parse_qsl(decoded, keep_blank_values=True)
-            text = urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs])
+            text = redact_query_string(decoded)
         elif _SECRET_SQL.search(decoded) or "multipart/" in content_type:
             return f"[{len(raw)} bytes not stored: may contain secrets]"
         else:
@@ -81,6 +80,7 @@ def truncate(text: str, limit: int) -> str:
 
 
 def redact_query_string(query: str) -> str:
+    """A query string (or form body) with the values of secret-looking keys replaced."""
     if not query:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
