@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from starlette.types import Scope
 
+from app.core.middlewares import scope_header
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -43,13 +45,6 @@ def is_trusted(ip: str, trusted_hosts: Iterable[str]) -> bool:
     return any(addr.version == net.version and addr in net for net in networks)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 def _valid_ip(text: str) -> str | None:
     try:
         return str(ipaddress.ip_address(text.strip()))
@@ -64,7 +59,7 @@ def client_ip(scope: Scope, proxy_headers: bool, trusted_hosts: Iterable[str]) -
     trusted = tuple(trusted_hosts)
     if not proxy_headers or not peer or not is_trusted(peer, trusted):
         return peer
-    forwarded = _header(scope, b"x-forwarded-for")
+    forwarded = scope_header(scope, b"x-forwarded-for")
     if forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         ip = peer
@@ -76,5 +71,5 @@ def client_ip(scope: Scope, proxy_headers: bool, trusted_hosts: Iterable[str]) -
             if not is_trusted(ip, trusted):
                 return ip
         return ip  # every hop is a trusted proxy: the left-most one sent it
-    real = _header(scope, b"x-real-ip")
+    real = scope_header(scope, b"x-real-ip")
     return (_valid_ip(real) if real else None) or peer

@@ -30,13 +30,11 @@ from app.core.responses import Fail
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower-case bytes) in an ASGI scope."""
     for key, value in scope.get("headers", ()):
         if key == name:
-            try:
-                return value.decode("latin-1")
-            except UnicodeDecodeError:
-                return None
+            return str(value.decode("latin-1"))
     return None
 
 
@@ -50,10 +48,10 @@ class RequestIDMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
+        incoming = scope_header(scope, b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
         token = CTX_X_REQUEST_ID.set(request_id)
-        lang_token = CTX_PREFER_CHINESE.set(prefers_chinese(_header(scope, b"accept-language")))
+        lang_token = CTX_PREFER_CHINESE.set(prefers_chinese(scope_header(scope, b"accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id
         raw_id = request_id.encode()
 
@@ -131,7 +129,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = scope_header(scope, b"content-length")
         if declared is not None:
             try:
                 too_big = int(declared) > self.max_bytes
