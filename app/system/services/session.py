@@ -6,7 +6,6 @@ so the access check reads it in the same round trip as the epoch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -17,7 +16,7 @@ from app.core.authz.keys import token_version_key
 from app.core.exceptions import NotFoundError
 from app.system.models import User
 
-__all__ = ["invalidate_user_session", "invalidate_user_sessions"]
+__all__ = ["invalidate_user_session"]
 
 
 async def invalidate_user_session(user_id: int) -> int:
@@ -40,12 +39,3 @@ async def invalidate_user_session(user_id: int) -> int:
     await runtime.call("session invalidation", publish)
     await runtime.touch_user(user_id)
     return version
-
-
-async def invalidate_user_sessions(user_ids: Iterable[int]) -> int:
-    """``invalidate_user_session`` for each id in order (stops at the first missing one); returns the count."""
-    count = 0
-    for user_id in user_ids:
-        await invalidate_user_session(user_id)
-        count += 1
-    return count
