@@ -220,9 +220,6 @@ class CRUDRouter(APIRouter):
 
         return decorator
 
-    def route_info(self) -> list[RouteInfo]:
-        return get_route_info(self)
-
     # -- records --
     async def records(self, objs: Sequence[Any]) -> list[dict[str, Any]]:
         transform = self.record_transform

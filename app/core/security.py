@@ -97,11 +97,6 @@ def _limiter(state: _State) -> CapacityLimiter:
 
 
 # ---- passwords ------------------------------------------------------------
-def hash_password_sync(password: str) -> str:
-    """Blocking hash: only for scripts and thread pools, never on the event loop."""
-    return _current().hasher.hash(password)
-
-
 async def hash_password(password: str) -> str:
     """Argon2 hash of ``password``, computed off the event loop."""
     state = _current()

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from fastapi import Depends, FastAPI
-from fastapi import params as fastapi_params
+from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from loguru import logger
 
@@ -23,7 +22,8 @@ from app.core.autodiscover import ModuleSpec, discover_modules
 from app.core.business.manifest import BusinessRouter, InitFn, ModuleConfigError
 from app.core.config import Settings
 from app.core.database import SYSTEM_APP, OrmApp
-from app.core.events import EventSpec, bus
+from app.core.dependency import DependAuth, DependPermission
+from app.core.events import bus
 from app.core.lifecycle import AppHooks
 from app.core.outbox import OUTBOX_MODELS_MODULE, make_outbox_dispatch_task
 from app.core.policy import register_policies
@@ -59,7 +59,6 @@ def register_business(
     _register_subscribers(hooks, enabled)
     _register_tasks(app, hooks, enabled, settings)
     app.state.business_modules = specs
-    app.state.business_events = [event for spec in enabled if spec.manifest for event in spec.manifest.events]
     limits: dict[str, tuple[int, int]] = getattr(app.state, "endpoint_rate_limits", {}) or {}
     for spec in enabled:
         limits.update(spec.rate_limits)
@@ -67,10 +66,6 @@ def register_business(
     for spec in specs:
         logger.debug("business module {}: {} ({})", spec.name, "enabled" if spec.enabled else "disabled", spec.source)
     return specs
-
-
-def declared_events(app: FastAPI) -> list[EventSpec]:
-    return list(getattr(app.state, "business_events", []))
 
 
 def _register_models(specs: list[ModuleSpec], orm_apps: list[OrmApp]) -> None:
@@ -87,16 +82,7 @@ def _register_models(specs: list[ModuleSpec], orm_apps: list[OrmApp]) -> None:
 def _dependencies(auth: str) -> list[Any]:
     if auth == "public":
         return []
-    from app.core import dependency
-
-    found = dependency.DependPermission if auth == "permission" else dependency.DependAuth
-    if isinstance(found, fastapi_params.Depends):
-        return [found]
-    if get_origin(found) is not None:  # an Annotated alias: use its Depends marker
-        for meta in get_args(found)[1:]:
-            if isinstance(meta, fastapi_params.Depends):
-                return [meta]
-    return [Depends(found)]
+    return [DependPermission if auth == "permission" else DependAuth]
 
 
 def _check_router(module: str, mounted: BusinessRouter) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from app.cli.commands._common import UsageError
 
 AUDIT_FIELDS = frozenset({"id", "created_by", "created_at", "updated_by", "updated_at", "deleted_at"})
-TREE_FIELDS = frozenset({"parent_id", "order", "level"})
 MIXINS = frozenset({"AuditMixin", "TreeMixin", "SoftDeleteMixin"})
 RELATIONS = frozenset({"ForeignKeyField", "OneToOneField"})
 SKIPPED_KINDS = frozenset({"ManyToManyField", "ForeignKeyRelation", "ReverseRelation", "BackwardFKRelation"})
