@@ -7,6 +7,7 @@ Messages never contain exception text or request data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -98,21 +99,32 @@ def integrity_code(exc: BaseException) -> Code:
     return Code.INTEGRITY_ERROR
 
 
-def is_unreachable(exc: BaseException) -> bool:
-    """True when ``exc`` (or its cause) says the database cannot be reached."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes/contexts, each once (a cycle ends the walk)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ConnectionError | TimeoutError | OSError) and not isinstance(current, FileNotFoundError):
-            return True
-        if str(getattr(current, "sqlstate", "") or "").startswith(_UNREACHABLE_SQLSTATES):
-            return True
-        text = str(current).lower()
-        if any(marker in text for marker in _UNREACHABLE_MARKERS):
-            return True
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(exc, "sqlstate", "") or "")
+
+
+def _unreachable_link(exc: BaseException) -> bool:
+    if isinstance(exc, ConnectionError | TimeoutError | OSError) and not isinstance(exc, FileNotFoundError):
+        return True
+    if _sqlstate(exc).startswith(_UNREACHABLE_SQLSTATES):
+        return True
+    text = str(exc).lower()
+    return any(marker in text for marker in _UNREACHABLE_MARKERS)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` (or its cause) says the database cannot be reached."""
+    return any(_unreachable_link(link) for link in _chain(exc))
 
 
 #: MySQL/MariaDB errors about a value (incorrect string value, too long, out of range, bad date).
@@ -121,16 +133,12 @@ _MYSQL_BAD_DATA = frozenset({1264, 1292, 1366, 1406})
 
 def is_bad_data(exc: BaseException) -> bool:
     """True when the database refused a *value* the client sent (PostgreSQL SQLSTATE class 22, e.g. a NUL in text)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if str(getattr(current, "sqlstate", "") or "").startswith("22"):
+    for link in _chain(exc):
+        if _sqlstate(link).startswith("22"):
             return True
-        args = getattr(current, "args", ())
-        if "mysql" in type(current).__module__ and args and args[0] in _MYSQL_BAD_DATA:
+        args = getattr(link, "args", ())
+        if "mysql" in type(link).__module__ and args and args[0] in _MYSQL_BAD_DATA:
             return True
-        current = current.__cause__ or current.__context__
     return False
 
 

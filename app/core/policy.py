@@ -20,10 +20,10 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from app.core.authz import SUPER_ADMIN_ROLE
 from app.core.ctx import CTX_BUTTON_CODES, CTX_ROLE_CODES, CTX_USER_ID
 from app.core.exceptions import PermissionDeniedError
 
-SUPER_ROLE = "R_SUPER"
 POLICY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 PolicyAction = Literal["read", "get", "create", "update", "delete"]
 FilterFn = Callable[["PolicyContext"], Q | Awaitable[Q | None] | None]
@@ -46,7 +46,7 @@ class PolicyContext:
 
     @property
     def is_super(self) -> bool:
-        return SUPER_ROLE in self.role_codes
+        return SUPER_ADMIN_ROLE in self.role_codes
 
     @classmethod
     def current(cls, *, redis: Any = None, module: str | None = None) -> PolicyContext:
