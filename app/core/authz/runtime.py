@@ -185,10 +185,7 @@ class AuthzRuntime:
         if epoch is None and self._epoch not in (None, _UNSET):
             # The epoch vanished while Redis is up: its data was lost (restart without persistence).
             self._spawn(self._resync())
-        self._access.clear()
-        self._grants.clear()
-        self._memo.clear()
-        self._all_buttons = None
+        self.clear_local()
         self._epoch = epoch
 
     async def bump_epoch(self) -> None:
@@ -202,15 +199,11 @@ class AuthzRuntime:
 
     async def resolve(self, user_id: int) -> Resolved:
         """The caller's snapshot and current token version: one Redis round trip when warm."""
-        redis = self.redis
-        values: list[Any] | None = None
-        if redis is not None:
-            try:
-                values = await redis.mget(EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
-            except REDIS_ERRORS as exc:
-                self.mark_down(exc, "authentication")
-            else:
-                self.mark_up()
+
+        async def mget(redis: Redis) -> list[Any]:
+            return await redis.mget(EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
+
+        values = await self.call("authentication", mget)
         if values is None:
             access = await self._load(user_id, cached=False)
             return Resolved(access, access.principal.token_version if access else 0)
