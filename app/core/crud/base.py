@@ -93,11 +93,15 @@ class CRUDBase(Generic[ModelT]):
     async def exists(self, *queries: Q, **filters: Any) -> bool:
         return await self.model.filter(*queries, **filters).exists()
 
-    async def count(self, search: Q | None = None, *, distinct: bool | None = None) -> int:
+    def _filtered(self, search: Q | None, distinct: bool | None) -> QuerySet[ModelT]:
+        """``search`` applied; DISTINCT as asked, by default only when it crosses a to-many relation."""
         query = self.model.filter(search) if search is not None else self.model.all()
         if distinct if distinct is not None else needs_distinct(self.model, search):
             query = query.distinct()
-        return await query.count()
+        return query
+
+    async def count(self, search: Q | None = None, *, distinct: bool | None = None) -> int:
+        return await self._filtered(search, distinct).count()
 
     def order_for(self, order: Sequence[str] | None, default: Sequence[str] = ("id",)) -> builtins.list[str]:
         """Validated ordering (raises 1200 for anything not whitelisted)."""
@@ -123,9 +127,7 @@ class CRUDBase(Generic[ModelT]):
         direction of ``order`` (``-id`` first → descending), without OFFSET.
         """
         ordering = self.order_for(order)
-        base = self.model.filter(search) if search is not None else self.model.all()
-        if distinct if distinct is not None else needs_distinct(self.model, search):
-            base = base.distinct()
+        base = self._filtered(search, distinct)
         total = await base.count()
         if total == 0 or (last_id is None and (page - 1) * page_size >= total):
             return total, []
@@ -244,8 +246,7 @@ class CRUDBase(Generic[ModelT]):
         transform: Any = None,
     ) -> builtins.list[dict[str, Any]]:
         """Rows of a ``TreeMixin`` model as nested records (roots: ``parentId`` 0)."""
-        query = self.model.filter(search) if search is not None else self.model.all()
-        rows = await query.order_by(*order)
+        rows = await self._filtered(search, distinct=False).order_by(*order)
         return build_tree(rows, exclude_fields=exclude_fields, transform=transform)
 
     async def get_children(self, parent_id: int, *, recursive: bool = False) -> builtins.list[ModelT]:
