@@ -37,22 +37,19 @@ from app.core.config import Settings
 from app.core.redis import REDIS_ERRORS
 from app.core.responses import Fail
 
-#: Stricter default limits (requests, window seconds) against brute force and SMS pumping.
-AUTH_ENDPOINT_LIMITS: dict[str, tuple[int, int]] = {
-    "/api/v1/auth/login": (5, 60),
-    "/api/v1/auth/captcha": (10, 60),
-    "/api/v1/auth/code-login": (10, 60),
-    "/api/v1/auth/refresh-token": (10, 60),
+#: Auth endpoints with a stricter limit (against brute force and SMS pumping) -> the setting holding it.
+AUTH_ENDPOINT_LIMITS: dict[str, str] = {
+    "/api/v1/auth/login": "GUARD_LOGIN_RATE_LIMIT",
+    "/api/v1/auth/captcha": "GUARD_AUTH_RATE_LIMIT",
+    "/api/v1/auth/code-login": "GUARD_AUTH_RATE_LIMIT",
+    "/api/v1/auth/refresh-token": "GUARD_AUTH_RATE_LIMIT",
 }
 
 
 def auth_endpoint_limits(settings: Settings) -> dict[str, tuple[int, int]]:
-    """The stricter auth limits, scaled by the GUARD_LOGIN/AUTH_RATE_LIMIT settings."""
+    """The stricter auth limits (requests, window seconds) from the GUARD_*_RATE_LIMIT settings."""
     window = settings.GUARD_AUTH_RATE_LIMIT_WINDOW
-    return {
-        path: (settings.GUARD_LOGIN_RATE_LIMIT if path.endswith("/login") else settings.GUARD_AUTH_RATE_LIMIT, window)
-        for path in AUTH_ENDPOINT_LIMITS
-    }
+    return {path: (int(getattr(settings, setting)), window) for path, setting in AUTH_ENDPOINT_LIMITS.items()}
 
 
 #: Paths never limited (probes must answer while a client is banned).
