@@ -168,7 +168,7 @@ def _inspect(name: str, path: Path, package: str, main_db_url: str, *, enabled: 
         return None
     spec = ModuleSpec(name, dotted, path, enabled, manifest, _models(name, path, dotted))
     if spec.models_module is not None:
-        spec = _replace(spec, db_url=_own_db_url(name, path, dotted, main_db_url))
+        spec = replace(spec, db_url=_own_db_url(name, path, dotted, main_db_url))
     if not enabled:
         return spec
     routers = tuple(manifest.mounted_routers()) if manifest else ()
@@ -179,11 +179,7 @@ def _inspect(name: str, path: Path, package: str, main_db_url: str, *, enabled: 
     if not routers and legacy is None:
         logger.info("business: module {} has no routes", name)
     limits = _rate_limits(name, path, dotted, manifest)
-    return _replace(spec, routers=routers, legacy_router=legacy, init=init, init_data=init_data, rate_limits=limits)
-
-
-def _replace(spec: ModuleSpec, **changes: Any) -> ModuleSpec:
-    return replace(spec, **changes)
+    return replace(spec, routers=routers, legacy_router=legacy, init=init, init_data=init_data, rate_limits=limits)
 
 
 def discover_modules(
