@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.crud import CRUDBase
 from app.core.model import StatusType
+from app.system.controllers._links import exists_other
 from app.system.models import Dictionary
 
 DICTIONARY_SORTABLE = ("id", "dict_type", "label", "value", "order", "status", "created_at", "updated_at")
@@ -14,10 +15,7 @@ class DictionaryController(CRUDBase[Dictionary]):
         super().__init__(Dictionary, sortable_fields=DICTIONARY_SORTABLE)
 
     async def taken(self, dict_type: str, value: str, exclude_id: int | None = None) -> bool:
-        query = Dictionary.filter(dict_type=dict_type, value=value)
-        if exclude_id is not None:
-            query = query.exclude(id=exclude_id)
-        return await query.exists()
+        return await exists_other(Dictionary, exclude_id, dict_type=dict_type, value=value)
 
     async def options(self, dict_type: str) -> list[dict[str, str]]:
         """Enabled rows of one type as ``[{label, value}]`` ordered by order, id."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.crud import CRUDBase
-from app.system.controllers._links import ints, unlink
+from app.system.controllers._links import exists_other, ints, unlink
 from app.system.models import Button, Menu, Role
 
 
@@ -30,10 +30,7 @@ class MenuController(CRUDBase[Menu]):
         return out
 
     async def taken(self, field: str, value: str, exclude_id: int | None = None) -> bool:
-        query = Menu.filter(**{field: value})
-        if exclude_id is not None:
-            query = query.exclude(id=exclude_id)
-        return await query.exists()
+        return await exists_other(Menu, exclude_id, **{field: value})
 
     async def child_parents(self, menu_ids: Sequence[int]) -> set[int]:
         """Which of ``menu_ids`` have children outside ``menu_ids``."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from app.core.crud import CRUDBase
 from app.core.exceptions import NotFoundError
-from app.system.controllers._links import ints, unlink
+from app.system.controllers._links import exists_other, ints, unlink
 from app.system.models import Api, Button, Menu, Role, User
 
 ROLE_SORTABLE = ("id", "role_name", "role_code", "role_desc", "data_scope", "status_type", "by_role_home_id", "created_at", "updated_at")
@@ -17,10 +17,7 @@ class RoleController(CRUDBase[Role]):
         super().__init__(Role, sortable_fields=ROLE_SORTABLE)
 
     async def taken(self, field: str, value: str, exclude_id: int | None = None) -> bool:
-        query = Role.filter(**{field: value})
-        if exclude_id is not None:
-            query = query.exclude(id=exclude_id)
-        return await query.exists()
+        return await exists_other(Role, exclude_id, **{field: value})
 
     async def user_ids_of(self, role_ids: Sequence[int]) -> list[int]:
         """Users holding any of the roles."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.crud import CRUDBase
-from app.system.controllers._links import ints
+from app.system.controllers._links import exists_other, ints
 from app.system.models import Role, User
 
 #: ``orderBy`` whitelist of the user list (never the password).
@@ -29,10 +29,7 @@ class UserController(CRUDBase[User]):
 
     async def taken(self, field: str, value: str, exclude_id: int | None = None) -> bool:
         """True when another user already has ``value`` in column ``field``."""
-        query = User.filter(**{field: value})
-        if exclude_id is not None:
-            query = query.exclude(id=exclude_id)
-        return await query.exists()
+        return await exists_other(User, exclude_id, **{field: value})
 
     async def role_codes_by_user(self, user_ids: Sequence[int]) -> dict[int, list[str]]:
         """Every linked role code (disabled ones included) per user, in one query."""
