@@ -12,9 +12,8 @@ from tortoise.models import Model
 
 from app.cli.commands._common import CliError, load_settings
 from app.core.autodiscover import ModuleSpec
+from app.core.business.wiring import BUSINESS_PREFIX
 from app.core.router import RouteInfo, get_route_info
-
-BUSINESS_PREFIX = "/api/v1/business"
 
 
 @dataclass

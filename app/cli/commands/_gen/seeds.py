@@ -7,8 +7,8 @@ from typing import Any
 from app.cli.commands._gen.names import kebab
 from app.cli.commands._gen.options import ModelPlan
 from app.cli.commands._gen.render import render
+from app.core.business.wiring import BUSINESS_PREFIX
 
-BUSINESS_PREFIX = "/api/v1/business"
 #: route -> (method, path suffix) of the CRUDRouter routes
 ROUTE_APIS = {
     "list": ("post", "/search"),
