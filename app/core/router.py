@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 from tortoise.expressions import Q
 
-from app.core.crud import CRUDBase, build_search
+from app.core.crud import CRUDBase, build_search, transform_records
 from app.core.ctx import CTX_PREFER_CHINESE
 from app.core.policy import DataPolicy, PolicyContext, get_policy
 from app.core.responses import Success, SuccessExtra
@@ -226,8 +226,7 @@ class CRUDRouter(APIRouter):
         if transform is None:
             exclude = self.exclude_fields or None
             return [obj.to_dict(exclude_fields=exclude) for obj in objs]
-        out = [transform(obj) for obj in objs]
-        return [await item if inspect.isawaitable(item) else item for item in out]
+        return await transform_records(objs, transform)
 
     async def _policy(self, request: Request) -> Q | None:
         chosen = self.data_policy

@@ -355,3 +355,16 @@ async def test_tree_endpoint_nests_records(serve: Callable[..., AsyncIterator[ht
         tree = (await client.get("/api/v1/nodes/tree")).json()["data"]
         assert [(n["label"], n["parentId"]) for n in tree] == [("root", 0)]
         assert [(c["id"], c["parentId"]) for c in tree[0]["children"]] == [(encode_id(child.id), encode_id(root.id))]
+
+
+async def test_tree_endpoint_awaits_an_async_record_transform(serve: Callable[..., AsyncIterator[httpx.AsyncClient]]) -> None:
+    async def labelled(node: Node) -> dict[str, object]:
+        return {"id": encode_id(node.id), "parentId": encode_id(node.parent_id), "title": node.label.upper()}
+
+    router = CRUDRouter("/nodes", CRUDBase(Node), tree_endpoint=True, enable_routes=["tree"], record_transform=labelled)
+    async with serve(router) as client:
+        root = await Node.create(label="root")
+        await Node.create(label="child", parent_id=root.id, level=2)
+        tree = (await client.get("/api/v1/nodes/tree")).json()["data"]
+        assert [n["title"] for n in tree] == ["ROOT"]
+        assert [c["title"] for c in tree[0]["children"]] == ["CHILD"]

@@ -2,7 +2,7 @@
 
 from app.core.crud.base import CRUDBase, dump_payload
 from app.core.crud.search import SECRET_MARKERS, build_search, default_sortable_fields, is_secret_column, needs_distinct, resolve_order
-from app.core.crud.tree import build_tree
+from app.core.crud.tree import build_tree, transform_records
 
 __all__ = [
     "SECRET_MARKERS",
@@ -14,4 +14,5 @@ __all__ = [
     "is_secret_column",
     "needs_distinct",
     "resolve_order",
+    "transform_records",
 ]

@@ -18,7 +18,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from app.core.crud.search import default_sortable_fields, is_secret_column, needs_distinct, resolve_order
-from app.core.crud.tree import build_tree, descendants
+from app.core.crud.tree import build_tree, descendants, transform_records
 from app.core.ctx import CTX_USER_NAME
 from app.core.database import get_db_conn
 from app.core.exceptions import NotFoundError
@@ -247,7 +247,10 @@ class CRUDBase(Generic[ModelT]):
     ) -> builtins.list[dict[str, Any]]:
         """Rows of a ``TreeMixin`` model as nested records (roots: ``parentId`` 0)."""
         rows = await self._filtered(search, distinct=False).order_by(*order)
-        return build_tree(rows, exclude_fields=exclude_fields, transform=transform)
+        if transform is None:
+            return build_tree(rows, exclude_fields=exclude_fields)
+        by_id = dict(zip((row.pk for row in rows), await transform_records(rows, transform), strict=True))
+        return build_tree(rows, transform=lambda obj: by_id[obj.pk])
 
     async def get_children(self, parent_id: int, *, recursive: bool = False) -> builtins.list[ModelT]:
         """Direct children of ``parent_id`` (or all descendants, one query per level)."""

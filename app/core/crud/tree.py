@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -48,6 +49,12 @@ def build_tree(
         else:
             parent.setdefault(children_key, []).append(nodes[obj.id])
     return roots
+
+
+async def transform_records(objs: Sequence[Any], transform: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    """``transform`` applied to every object; an async transform is awaited (record_transform may be either)."""
+    out = [transform(obj) for obj in objs]
+    return [await item if inspect.isawaitable(item) else item for item in out]
 
 
 async def descendants(model: type[ModelT], parent_id: int) -> list[ModelT]:
