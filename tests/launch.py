@@ -19,6 +19,10 @@ from tests.conftest import TEST_SECRET
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Redis DB of the server-process tests: 0, which no other test uses (1..12 per backend, 13..15 task tests).
+SERVER_REDIS_DB = 0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,7 +38,7 @@ def server_env(data_dir: Path, port: int, **overrides: Any) -> dict[str, str]:
             "PORT": str(port),
             "WORKERS": "1",
             "DATA_DIR": str(data_dir),
-            "REDIS_URL": f"redis://{services.REDIS_HOST}:{services.REDIS_PORT}/15",
+            "REDIS_URL": f"redis://{services.REDIS_HOST}:{services.REDIS_PORT}/{SERVER_REDIS_DB}",
             "SECRET_KEY": TEST_SECRET,
             "APP_DEBUG": "true",
             "LOG_TO_FILE": "false",
@@ -42,6 +46,7 @@ def server_env(data_dir: Path, port: int, **overrides: Any) -> dict[str, str]:
             "RADAR_ENABLED": "false",
             "GUARD_ENABLED": "false",
             "SHUTDOWN_TIMEOUT_SECONDS": "2",
+            "INIT_LOCK_TTL_SECONDS": "5",  # a server stopped mid-init must not hold up the next test long
             "ARGON2_TIME_COST": "1",
             "ARGON2_MEMORY_COST": "1024",
         }

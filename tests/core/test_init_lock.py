@@ -10,14 +10,13 @@ import pytest
 from redis.asyncio import Redis
 
 from app.core.init_lock import DONE_KEY, LOCK_KEY, RUNS_KEY, BootInfo, InitTimeoutError, run_init_once
-from tests import services
+from tests.core.redis_process import RedisProcess
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    services.require_service("Redis", services.REDIS_HOST, services.REDIS_PORT)
-    client = Redis(host=services.REDIS_HOST, port=services.REDIS_PORT, db=13 + services.worker_index() % 3, decode_responses=True)
-    await client.flushdb()
+async def redis(private_redis: RedisProcess) -> AsyncIterator[Redis]:
+    """A redis-server of its own: the lock keys are global names, and a planted lock must not leak."""
+    client = Redis.from_url(private_redis.url, decode_responses=True)
     try:
         yield client
     finally:

@@ -11,7 +11,7 @@ import pytest
 import redis as redis_sync
 
 from tests import services
-from tests.launch import descendants, free_port, server_env, start_server, wait_ready
+from tests.launch import SERVER_REDIS_DB, descendants, free_port, server_env, start_server, wait_ready
 
 pytestmark = pytest.mark.multiprocess
 
@@ -44,7 +44,7 @@ def test_limit_and_ban_hold_across_two_workers(tmp_path: Path) -> None:
         time.sleep(3.3)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
             assert http.get("/api/v1/guard-probe").json()["code"] == "2500"  # ban over; the 60 s window is not
-        client = redis_sync.Redis(host=services.REDIS_HOST, port=services.REDIS_PORT, db=15, decode_responses=True)
+        client = redis_sync.Redis(host=services.REDIS_HOST, port=services.REDIS_PORT, db=SERVER_REDIS_DB, decode_responses=True)
         # 15 counted before the ban (banned requests are not counted) + 1 after it.
         assert client.get(f"gw{port}:guard:{{127.0.0.1}}:rate") == "16"
         client.close()
