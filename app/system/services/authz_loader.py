@@ -63,11 +63,11 @@ def _dumps(value: Any) -> str:
 
 _WRITE_LOCK = "authz:write_lock"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-_LOCK_WAIT_SECONDS = 2.0
+_LOCK_WAIT_SECONDS = 5.0
 
 
 @asynccontextmanager
-async def serialised_writes(enabled: bool = True) -> AsyncIterator[None]:
+async def serialised_writes() -> AsyncIterator[None]:
     """Hold one Redis lock while a refresh reads the database and writes the keys it read.
 
     Two concurrent refreshes could otherwise write out of commit order (read A,
@@ -76,14 +76,11 @@ async def serialised_writes(enabled: bool = True) -> AsyncIterator[None]:
     is current. Without Redis (or after the wait) the refresh proceeds unlocked:
     its writes fail or are merely late, never blocking an admin request.
     """
-    if not enabled:  # full rebuilds run at start-up under the init lock, or alone
-        yield
-        return
     runtime = get_authz()
     token = secrets.token_hex(8)
 
     async def take(redis: Redis) -> bool:
-        return bool(await redis.set(_WRITE_LOCK, token, nx=True, px=int(_LOCK_WAIT_SECONDS * 1000)))
+        return bool(await redis.set(_WRITE_LOCK, token, nx=True, px=int(_LOCK_WAIT_SECONDS * 2000)))
 
     async def release(redis: Redis) -> Any:
         return await redis.eval(_RELEASE, 1, _WRITE_LOCK, token)
@@ -143,7 +140,7 @@ async def delete_role_keys(code: str) -> None:
 
 async def load_role_permissions(role_code: str | None = None) -> None:
     """Rewrite the keys of one role (all roles when None); disabled roles keep no keys."""
-    async with serialised_writes(role_code is not None):
+    async with serialised_writes():
         if role_code is None:
             codes: list[Any] = list(await Role.all().values_list("role_code", flat=True))
             grants = await role_grants(None)
@@ -159,7 +156,7 @@ async def load_role_permissions(role_code: str | None = None) -> None:
 
 async def load_user_roles(user_id: int | Iterable[int] | None = None) -> None:
     """Rewrite ``user:{uid}:roles`` / ``role_home`` of one, some or all users, then invalidate them."""
-    async with serialised_writes(user_id is not None):
+    async with serialised_writes():
         if user_id is None:
             all_ids: list[Any] = list(await User.all().values_list("id", flat=True))
             ids = [int(i) for i in all_ids]
