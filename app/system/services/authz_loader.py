@@ -10,11 +10,7 @@ Redis returns, when one process resynchronises everything.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -61,43 +57,6 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-_WRITE_LOCK = "authz:write_lock"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-_LOCK_WAIT_SECONDS = 5.0
-
-
-@asynccontextmanager
-async def serialised_writes() -> AsyncIterator[None]:
-    """Hold one Redis lock while a refresh reads the database and writes the keys it read.
-
-    Two concurrent refreshes could otherwise write out of commit order (read A,
-    read B, write B, write A) and leave the cache disagreeing with the database.
-    Whoever holds the lock last read after the last commit, so the final write
-    is current. Without Redis (or after the wait) the refresh proceeds unlocked:
-    its writes fail or are merely late, never blocking an admin request.
-    """
-    runtime = get_authz()
-    token = secrets.token_hex(8)
-
-    async def take(redis: Redis) -> bool:
-        return bool(await redis.set(_WRITE_LOCK, token, nx=True, px=int(_LOCK_WAIT_SECONDS * 2000)))
-
-    async def release(redis: Redis) -> Any:
-        return await redis.eval(_RELEASE, 1, _WRITE_LOCK, token)
-
-    held: bool | None = False
-    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
-    while held is False and time.monotonic() < deadline:
-        held = await runtime.call("cache write lock", take)  # None: Redis is down, go on unlocked
-        if held is False:
-            await asyncio.sleep(0.005)
-    try:
-        yield
-    finally:
-        if held:
-            await runtime.call("cache write lock", release)
-
-
 async def _write(what: str, commands: list[tuple[str, tuple[Any, ...]]]) -> None:
     """Run ``(method, args)`` commands in pipelines of ``_CHUNK``; errors only warn."""
     for start in range(0, len(commands), _CHUNK):
@@ -140,36 +99,34 @@ async def delete_role_keys(code: str) -> None:
 
 async def load_role_permissions(role_code: str | None = None) -> None:
     """Rewrite the keys of one role (all roles when None); disabled roles keep no keys."""
-    async with serialised_writes():
-        if role_code is None:
-            codes: list[Any] = list(await Role.all().values_list("role_code", flat=True))
-            grants = await role_grants(None)
-        else:
-            codes = [role_code]
-            grants = await role_grants([role_code])
-        commands: list[tuple[str, tuple[Any, ...]]] = [("delete", tuple(role_keys(str(code)))) for code in codes]
-        for grant in grants.values():
-            commands.extend(_role_commands(grant))
-        await _write("role permissions", commands)
+    if role_code is None:
+        codes: list[Any] = list(await Role.all().values_list("role_code", flat=True))
+        grants = await role_grants(None)
+    else:
+        codes = [role_code]
+        grants = await role_grants([role_code])
+    commands: list[tuple[str, tuple[Any, ...]]] = [("delete", tuple(role_keys(str(code)))) for code in codes]
+    for grant in grants.values():
+        commands.extend(_role_commands(grant))
+    await _write("role permissions", commands)
     await bump_epoch()
 
 
 async def load_user_roles(user_id: int | Iterable[int] | None = None) -> None:
     """Rewrite ``user:{uid}:roles`` / ``role_home`` of one, some or all users, then invalidate them."""
-    async with serialised_writes():
-        if user_id is None:
-            all_ids: list[Any] = list(await User.all().values_list("id", flat=True))
-            ids = [int(i) for i in all_ids]
-            roles = await enabled_roles_of_users(None)
-        else:
-            ids = [user_id] if isinstance(user_id, int) else [int(i) for i in user_id]
-            roles = await enabled_roles_of_users(ids)
-        commands: list[tuple[str, tuple[Any, ...]]] = []
-        for uid in ids:
-            mine = roles.get(uid, [])
-            commands.append(("set", (user_roles_key(uid), _dumps([code for code, _ in mine]))))
-            commands.append(("set", (user_home_key(uid), home_of(mine))))
-        await _write("user roles", commands)
+    if user_id is None:
+        all_ids: list[Any] = list(await User.all().values_list("id", flat=True))
+        ids = [int(i) for i in all_ids]
+        roles = await enabled_roles_of_users(None)
+    else:
+        ids = [user_id] if isinstance(user_id, int) else [int(i) for i in user_id]
+        roles = await enabled_roles_of_users(ids)
+    commands: list[tuple[str, tuple[Any, ...]]] = []
+    for uid in ids:
+        mine = roles.get(uid, [])
+        commands.append(("set", (user_roles_key(uid), _dumps([code for code, _ in mine]))))
+        commands.append(("set", (user_home_key(uid), home_of(mine))))
+    await _write("user roles", commands)
     if user_id is None or len(ids) > 50:
         await bump_epoch()
     else:
