@@ -35,6 +35,7 @@ from app.core.client_ip import client_ip
 from app.core.code import Code
 from app.core.config import Settings
 from app.core.redis import REDIS_ERRORS
+from app.core.redis_mux import RedisMux
 from app.core.responses import Fail
 
 #: Auth endpoints with a stricter limit (against brute force and SMS pumping) -> the setting holding it.
@@ -108,11 +109,15 @@ class RateLimiter:
         tag = f"{self.prefix}guard:{{{ip}}}"  # hash tag: one cluster slot per client
         return [f"{tag}:ban", f"{tag}:rate", f"{tag}:rate:{path}", f"{tag}:viol"]
 
-    async def hit(self, redis: Redis, ip: str, path: str) -> tuple[int, int]:
+    async def hit(self, redis: Redis | RedisMux, ip: str, path: str) -> tuple[int, int]:
         """Count one request; return (ALLOWED|LIMITED|BANNED, retry-after seconds)."""
         endpoint_limit, endpoint_window = self.endpoint_limits.get(path, (0, 0))
-        args = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds]
-        verdict, retry = await self._script(redis)(keys=self.keys(ip, path), args=args)
+        args: list[Any] = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds]
+        keys = self.keys(ip, path)
+        if isinstance(redis, RedisMux):
+            verdict, retry = await redis.evalsha(_SCRIPT, keys, args)
+        else:
+            verdict, retry = await self._script(redis)(keys=keys, args=args)
         return int(verdict), max(int(retry), 0)
 
     async def unban(self, redis: Redis, ip: str) -> None:
@@ -143,7 +148,8 @@ class GuardMiddleware:
         if scope["type"] != "http" or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        redis: Redis | None = getattr(getattr(scope.get("app"), "state", None), "redis", None)
+        state = getattr(scope.get("app"), "state", None)
+        redis: Redis | RedisMux | None = getattr(state, "redis_mux", None) or getattr(state, "redis", None)
         ip = client_ip(scope, self.settings.PROXY_HEADERS_ENABLED, self.settings.TRUSTED_HOSTS) or "unknown"
         verdict, retry = ALLOWED, 0
         if redis is not None:

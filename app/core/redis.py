@@ -17,6 +17,7 @@ from pathlib import Path
 
 import redis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -116,12 +117,17 @@ def stop_embedded_redis(data_dir: Path) -> None:
 
 
 def create_redis(url: str, socket_timeout: float = 2.0) -> Redis:
-    """An asyncio client with bounded timeouts (string responses)."""
+    """An asyncio client with bounded timeouts (string responses).
+
+    A pooled connection the server dropped (e.g. a Redis restart) is replaced
+    once, at once; timeouts are not retried, so a hung server costs one timeout.
+    """
     return Redis.from_url(
         url,
         decode_responses=True,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
+        retry=AsyncRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         retry_on_timeout=False,
         health_check_interval=30,
     )

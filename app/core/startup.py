@@ -15,6 +15,7 @@ from app.core.lifecycle import AppHooks
 from app.core.migrate import migrate_embedded
 from app.core.model import install_soft_delete_managers
 from app.core.redis import REDIS_ERRORS, create_redis, ensure_embedded_redis
+from app.core.redis_mux import RedisMux
 
 
 def redis_url_for(settings: Settings) -> str:
@@ -34,6 +35,7 @@ async def start_process(app: FastAPI) -> None:
         await migrate_embedded(app.state.tortoise_config)
     redis_url = await asyncio.to_thread(redis_url_for, settings)
     app.state.redis = create_redis(redis_url, settings.REDIS_SOCKET_TIMEOUT)
+    app.state.redis_mux = RedisMux.from_url(redis_url, settings.REDIS_SOCKET_TIMEOUT)
     boot = current_boot()
     app.state.boot = boot
     try:
@@ -54,6 +56,9 @@ async def start_process(app: FastAPI) -> None:
 async def stop_process(app: FastAPI) -> None:
     hooks: AppHooks = app.state.hooks
     await hooks.run_shutdown()
+    mux: RedisMux | None = getattr(app.state, "redis_mux", None)
+    if mux is not None:
+        await mux.aclose()
     redis = getattr(app.state, "redis", None)
     if redis is not None:
         with contextlib.suppress(*REDIS_ERRORS):

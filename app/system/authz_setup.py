@@ -16,7 +16,7 @@ from app.system.services.authz_source import SystemAuthzSource
 def setup_authz(app: FastAPI, settings: Settings, hooks: AppHooks) -> AuthzRuntime:
     """Create the app's ``AuthzRuntime`` (``app.state.authz``) bound to the system tables."""
     configure_security(settings)
-    runtime = AuthzRuntime(lambda: getattr(app.state, "redis", None))
+    runtime = AuthzRuntime(lambda: getattr(app.state, "redis", None), mux_getter=lambda: getattr(app.state, "redis_mux", None))
     runtime.bind_source(SystemAuthzSource())
     app.state.authz = runtime
     set_authz(runtime)

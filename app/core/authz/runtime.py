@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from app.core.authz.keys import EPOCH_KEY, RESYNC_LOCK_KEY, token_version_key, user_rev_key
 from app.core.authz.model import SUPER_ADMIN_ROLE, Access, AuthzSource, RoleGrant, merge_access
 from app.core.redis import REDIS_ERRORS
+from app.core.redis_mux import RedisMux
 
 T = TypeVar("T")
 _UNSET = "\x00unset"
@@ -52,8 +53,10 @@ class AuthzRuntime:
         retry_seconds: float = 1.0,
         warn_interval: float = 30.0,
         max_users: int = 50_000,
+        mux_getter: Callable[[], RedisMux | None] = lambda: None,
     ) -> None:
         self._redis_getter = redis_getter
+        self._mux_getter = mux_getter
         self.source: AuthzSource | None = None
         self.retry_seconds = retry_seconds
         self.warn_interval = warn_interval
@@ -200,8 +203,14 @@ class AuthzRuntime:
     async def resolve(self, user_id: int) -> Resolved:
         """The caller's snapshot and current token version: one Redis round trip when warm."""
 
+        keys = (EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
+
         async def mget(redis: Redis) -> list[Any]:
-            return await redis.mget(EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
+            mux = self._mux_getter()
+            if mux is not None:
+                result: list[Any] = await mux.execute("MGET", *keys)
+                return result
+            return await redis.mget(*keys)
 
         values = await self.call("authentication", mget)
         if values is None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from app.core.redis import create_redis
+from app.core.redis_mux import RedisMux
 from tests import services
 from tests.system.guard.conftest import client_from, guarded_app
 
@@ -77,13 +78,14 @@ async def test_counters_live_in_redis(app_factory: Callable[..., FastAPI], backe
 
 async def test_redis_outage_fails_open(app_factory: Callable[..., FastAPI], backend: services.Backend) -> None:
     async with guarded_app(app_factory, backend, GUARD_RATE_LIMIT=1) as app:
-        real = app.state.redis
+        real, real_mux = app.state.redis, app.state.redis_mux
         app.state.redis = create_redis("redis://127.0.0.1:1/0", socket_timeout=0.5)
+        app.state.redis_mux = RedisMux.from_url("redis://127.0.0.1:1/0", timeout=0.5)
         try:
             assert await codes(app, "198.51.100.8", PROBE, 3) == [PASS] * 3
         finally:
             await app.state.redis.aclose()
-            app.state.redis = real
+            app.state.redis, app.state.redis_mux = real, real_mux
 
 
 async def test_spoofed_forwarded_for_from_untrusted_peer_is_ignored(app_factory: Callable[..., FastAPI], backend: services.Backend) -> None:
