@@ -110,6 +110,28 @@ async def test_page_of_100_costs_count_plus_page_plus_one_prefetch(gadgets: CRUD
     assert len(sql.statements) <= 4  # count, page, prefetch (through + targets) — never one per row
 
 
+@pytest.mark.parametrize(
+    ("rows", "page", "size", "total", "length", "counts"),
+    [
+        (0, 1, 10, 0, 0, False),  # empty table: the short first page is the whole answer
+        (7, 1, 10, 7, 7, False),  # everything fits on the first page
+        (23, 3, 10, 23, 3, False),  # a short last page: total = offset + rows
+        (20, 2, 10, 20, 10, False),  # a full last page: the extra row it asked for did not come
+        (20, 1, 10, 20, 10, True),  # a full first page
+        (5, 3, 10, 5, 0, True),  # past the end: empty page, the total still comes from a COUNT
+    ],
+)
+async def test_list_counts_only_when_the_page_cannot_tell_the_total(
+    gadgets: CRUDBase[Gadget], rows: int, page: int, size: int, total: int, length: int, counts: bool
+) -> None:
+    await seed_gadgets(rows)
+    with capture_sql() as sql:
+        got_total, got = await gadgets.list(page=page, page_size=size)
+    assert (got_total, len(got)) == (total, length)
+    assert any("COUNT" in statement.upper() for statement in sql.statements) is counts
+    assert len(sql.statements) == (2 if counts else 1)
+
+
 # -- orderBy whitelist ---------------------------------------------------------------------
 
 

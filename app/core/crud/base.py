@@ -1,8 +1,8 @@
 """``CRUDBase``: the generic data access every controller builds on.
 
 Writes run in a transaction on the model's own connection (``get_db_conn``),
-audit columns are filled from the request context, and list queries cost a
-constant two statements (count + page) whatever the page size.
+audit columns are filled from the request context, and list queries cost at
+most two statements (page + count) whatever the page size.
 """
 
 from __future__ import annotations
@@ -120,27 +120,31 @@ class CRUDBase(Generic[ModelT]):
         prefetch_related: Sequence[str] = (),
         distinct: bool | None = None,
     ) -> tuple[int, builtins.list[ModelT]]:
-        """``(total, rows)`` of one page: one COUNT, one SELECT (plus one per prefetch).
+        """``(total, rows)`` of one page: one SELECT, plus one COUNT only when needed (plus one per prefetch).
 
-        ``distinct`` defaults to "only when ``search`` crosses a to-many
-        relation". With ``last_id`` the page is the keyset after that id in the
-        direction of ``order`` (``-id`` first → descending), without OFFSET.
+        The page is read first, one row longer than asked: when it comes back
+        short (the last page, or the only one — most filtered admin lists),
+        the total follows from the offset and no COUNT runs. ``distinct``
+        defaults to "only when ``search`` crosses a to-many relation". With
+        ``last_id`` the page is the keyset after that id in the direction of
+        ``order`` (``-id`` first → descending), without OFFSET; keyset pages
+        always count.
         """
         ordering = self.order_for(order)
         base = self._filtered(search, distinct)
-        total = await base.count()
-        if total == 0 or (last_id is None and (page - 1) * page_size >= total):
-            return total, []
         query = base
+        offset = (page - 1) * page_size
         if last_id is not None:
             descending = ordering[0] == "-id"
             query = query.filter(id__lt=last_id) if descending else query.filter(id__gt=last_id)
             ordering = ["-id" if descending else "id"]
-        else:
-            query = query.offset((page - 1) * page_size)
-        query = query.order_by(*ordering).limit(page_size)
-        query = self._shape(query, fields, ordering, select_related, prefetch_related)
-        return total, await query
+        elif offset:
+            query = query.offset(offset)
+        query = query.order_by(*ordering).limit(page_size + 1)
+        rows = list(await self._shape(query, fields, ordering, select_related, prefetch_related))
+        if last_id is None and len(rows) <= page_size and (rows or offset == 0):
+            return offset + len(rows), rows
+        return await base.count(), rows[:page_size]
 
     def _shape(
         self,

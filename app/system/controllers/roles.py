@@ -19,6 +19,11 @@ class RoleController(CRUDBase[Role]):
     async def taken(self, field: str, value: str, exclude_id: int | None = None) -> bool:
         return await exists_other(Role, exclude_id, **{field: value})
 
+    async def codes_by_id(self) -> dict[int, str]:
+        """Every role's code by id (disabled roles included)."""
+        rows = await Role.all().values_list("id", "role_code")
+        return {int(pk): str(code) for pk, code in rows}
+
     async def user_ids_of(self, role_ids: Sequence[int]) -> list[int]:
         """Users holding any of the roles."""
         rows = await User.filter(by_user_roles__id__in=list(role_ids)).distinct().values_list("id", flat=True)

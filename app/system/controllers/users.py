@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from app.core.crud import CRUDBase
+from app.core.database import get_db_conn
 from app.system.controllers._links import exists_other, ints
 from app.system.models import Role, User
 
@@ -31,17 +33,23 @@ class UserController(CRUDBase[User]):
         """True when another user already has ``value`` in column ``field``."""
         return await exists_other(User, exclude_id, **{field: value})
 
-    async def role_codes_by_user(self, user_ids: Sequence[int]) -> dict[int, list[str]]:
-        """Every linked role code (disabled ones included) per user, in one query."""
-        out: dict[int, list[str]] = {pk: [] for pk in user_ids}
-        if not user_ids:
+    async def role_ids_by_user(self, user_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Linked role ids per user (ascending), straight from the link table in one query.
+
+        Hand-written because it runs on every user page: the ORM's join query
+        cost about 400 µs of Python per call against ~40 µs for this statement.
+        The ids are integers from our own rows, so they are inlined safely.
+        """
+        out: dict[int, list[int]] = {int(pk): [] for pk in user_ids}
+        if not out:
             return out
-        # Start from the users (primary key) and walk the link table by its (users_id, role_id)
-        # index; starting from roles made SQLite scan the link table on every page.
-        rows = await User.filter(id__in=list(user_ids)).order_by("by_user_roles__id").values_list("id", "by_user_roles__role_code")
-        for user_id, code in rows:
-            if code is not None:
-                out.setdefault(int(user_id), []).append(str(code))
+        link: Any = User._meta.fields_map["by_user_roles"]
+        users, roles, table = link.backward_key, link.forward_key, link.through
+        ids = ",".join(str(pk) for pk in out)
+        sql = f"SELECT {users} AS u, {roles} AS r FROM {table} WHERE {users} IN ({ids}) ORDER BY {roles}"
+        _, rows = await get_db_conn(User).execute_query(sql)
+        for row in rows:
+            out[int(row["u"])].append(int(row["r"]))
         return out
 
     async def set_roles(self, user: User, codes: Sequence[str]) -> list[str]:

@@ -11,13 +11,14 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from app.core.authz import get_authz
 from app.core.code import Code
 from app.core.crud import build_search
 from app.core.database import get_db_conn
 from app.core.exceptions import BizError, NotFoundError
 from app.core.model import StatusType
 from app.core.security import hash_password
-from app.system.controllers import user_controller
+from app.system.controllers import role_controller, user_controller
 from app.system.models import User
 from app.system.schemas.common import field_values
 from app.system.schemas.users import UserCreate, UserSearch, UserUpdate
@@ -37,19 +38,32 @@ def user_record(user: User, role_codes: Sequence[str]) -> dict[str, Any]:
     return row
 
 
+async def role_codes_by_user(user_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Every linked role code (disabled ones included) per user, in role-id order.
+
+    The id → code map is kept per permission epoch (role writes bump it), so a
+    page costs one link-table query; a role newer than the map forces a reload.
+    """
+    links = await user_controller.role_ids_by_user(user_ids)
+    codes = await get_authz().memo("system:role_codes_by_id", role_controller.codes_by_id)
+    if any(rid not in codes for rids in links.values() for rid in rids):
+        codes = await role_controller.codes_by_id()
+    return {uid: [codes[rid] for rid in rids if rid in codes] for uid, rids in links.items()}
+
+
 async def search_users(query: UserSearch) -> tuple[int, list[dict[str, Any]]]:
     """One page of users: substring names/phone/email, exact gender/status, any-of role codes."""
     search = build_search(query, contains=("user_name", "nick_name", "user_phone", "user_email"), exact=("user_gender", "status_type"))
     if query.by_user_role_code_list:
         search &= Q(by_user_roles__role_code__in=query.by_user_role_code_list)
     total, users = await user_controller.list(query.current, query.size, search, query.order_by)
-    codes = await user_controller.role_codes_by_user([user.id for user in users])
+    codes = await role_codes_by_user([user.id for user in users])
     return total, [user_record(user, codes.get(user.id, [])) for user in users]
 
 
 async def get_user(user_id: int) -> dict[str, Any]:
     user = await user_controller.get(user_id)
-    codes = await user_controller.role_codes_by_user([user_id])
+    codes = await role_codes_by_user([user_id])
     return user_record(user, codes.get(user_id, []))
 
 
