@@ -13,7 +13,6 @@ the leader-only outbox task dispatches it later (see ``app.core.outbox``).
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from typing import Any, Literal
 from loguru import logger
 from pydantic import BaseModel as PydanticModel
 
-EVENT_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+from app.core.names import DOTTED_NAME_RE
 
 Handler = Callable[[Any], Awaitable[None] | None]
 EventDelivery = Literal["local", "outbox"]
@@ -46,7 +45,7 @@ class EventSpec:
     delivery: EventDelivery = "local"
 
     def __post_init__(self) -> None:
-        if not EVENT_NAME_RE.match(self.name):
+        if not DOTTED_NAME_RE.match(self.name):
             raise EventError(f"event name {self.name!r} must be dotted lowercase, e.g. 'product.created'")
         if self.version < 1:
             raise EventError(f"event {self.name}: version must be >= 1")

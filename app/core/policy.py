@@ -11,7 +11,6 @@ CRUD router look them up with ``get_policy``. A failed object check raises
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,8 +22,8 @@ from tortoise.queryset import QuerySet
 from app.core.authz import SUPER_ADMIN_ROLE
 from app.core.ctx import CTX_BUTTON_CODES, CTX_ROLE_CODES, CTX_USER_ID
 from app.core.exceptions import PermissionDeniedError
+from app.core.names import DOTTED_NAME_RE
 
-POLICY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 PolicyAction = Literal["read", "get", "create", "update", "delete"]
 FilterFn = Callable[["PolicyContext"], Q | Awaitable[Q | None] | None]
 CheckFn = Callable[["PolicyContext", Any], bool | Awaitable[bool]]
@@ -70,7 +69,7 @@ class DataPolicy:
     module: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if not POLICY_NAME_RE.match(self.name):
+        if not DOTTED_NAME_RE.match(self.name):
             raise PolicyError(f"policy name {self.name!r} must be dotted lowercase, e.g. 'inventory.product.read'")
         if self.action not in ("read", "get", "create", "update", "delete"):
             raise PolicyError(f"policy {self.name}: unknown action {self.action!r}")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,10 +35,10 @@ from typing import Any
 from loguru import logger
 from redis.asyncio import Redis
 
+from app.core.names import DOTTED_NAME_RE
 from app.core.redis import REDIS_ERRORS
 
 TASK_KEY_PREFIX = "business:task:"
-TASK_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -73,7 +72,7 @@ class PeriodicTask:
     run_immediately: bool = False
 
     def __post_init__(self) -> None:
-        if not TASK_NAME_RE.match(self.name):
+        if not DOTTED_NAME_RE.match(self.name):
             raise ValueError(f"task name {self.name!r} must be dotted lowercase, e.g. 'inventory.stock_check'")
         if self.interval_seconds <= 0:
             raise ValueError(f"task {self.name}: interval_seconds must be > 0")
