@@ -29,7 +29,7 @@ import inspect
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from loguru import logger
@@ -70,12 +70,15 @@ class PeriodicTask:
     interval_seconds: float
     leader_only: bool = True
     run_immediately: bool = False
+    #: Whether ``handler`` takes the ``TaskContext``; read from its signature once, here, not per run.
+    wants_ctx: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not DOTTED_NAME_RE.match(self.name):
             raise ValueError(f"task name {self.name!r} must be dotted lowercase, e.g. 'inventory.stock_check'")
         if self.interval_seconds <= 0:
             raise ValueError(f"task {self.name}: interval_seconds must be > 0")
+        object.__setattr__(self, "wants_ctx", len(inspect.signature(self.handler).parameters) >= 1)
 
     @property
     def poll_seconds(self) -> float:
@@ -87,9 +90,7 @@ class PeriodicTask:
 
 
 async def _call(task: PeriodicTask, redis: Redis) -> None:
-    ctx = TaskContext(task.name, redis, time.time())
-    wants_ctx = len(inspect.signature(task.handler).parameters) >= 1
-    result = task.handler(ctx) if wants_ctx else task.handler()
+    result = task.handler(TaskContext(task.name, redis, time.time())) if task.wants_ctx else task.handler()
     if inspect.isawaitable(result):
         await result
 
