@@ -54,6 +54,7 @@ def test_migrate_and_history_report_applied_migrations(run_cli: Run, cli_env: se
     assert code == 0 and "[ ] app_system.0001_initial" in out
     code, out, _ = run_cli("migrate")
     assert code == 0 and "applying app_system.0001_initial" in out
+    assert "applying app_system.0002_user_role_by_role" in out
     code, out, _ = run_cli("migrate")
     assert code == 0 and "No migrations to apply" in out
     code, out, _ = run_cli("history")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tortoise.expressions import Q, RawSQL
+
 from app.core.crud import CRUDBase
 from app.core.database import get_db_conn
 from app.system.controllers._links import exists_other, ints
@@ -33,6 +35,38 @@ class UserController(CRUDBase[User]):
         """True when another user already has ``value`` in column ``field``."""
         return await exists_other(User, exclude_id, **{field: value})
 
+    @staticmethod
+    def _link() -> tuple[str, str, str]:
+        """(link table, its user column, its role column) of ``User.by_user_roles``."""
+        link: Any = User._meta.fields_map["by_user_roles"]
+        return link.through, link.backward_key, link.forward_key
+
+    def role_filter(self, role_ids: Sequence[int]) -> Q:
+        """Users linked to any of ``role_ids``, as a per-row probe of the link table's (user, role) index.
+
+        Unlike a join (which repeats users and needs DISTINCT) or a plain
+        ``IN (subquery)`` (which SQLite materialises whole before the first
+        row), the correlated form stops as soon as the page is full.
+        """
+        ids = sorted({int(pk) for pk in role_ids})
+        if not ids:
+            return Q(id__in=[])
+        table, users, roles = self._link()
+        owner = User._meta.db_table
+        listed = ",".join(map(str, ids))
+        return Q(id__in=RawSQL(f"(SELECT {users} FROM {table} WHERE {roles} IN ({listed}) AND {table}.{users} = {owner}.id)"))
+
+    async def count_with_roles(self, role_ids: Sequence[int]) -> int:
+        """How many users hold any of ``role_ids``, counted on the link table alone (its role index)."""
+        ids = sorted({int(pk) for pk in role_ids})
+        if not ids:
+            return 0
+        table, users, roles = self._link()
+        counted = "*" if len(ids) == 1 else f"DISTINCT {users}"  # (user, role) is unique: one role cannot repeat a user
+        sql = f"SELECT COUNT({counted}) AS n FROM {table} WHERE {roles} IN ({','.join(map(str, ids))})"
+        _, rows = await get_db_conn(User).execute_query(sql)
+        return int(rows[0]["n"])
+
     async def role_ids_by_user(self, user_ids: Sequence[int]) -> dict[int, list[int]]:
         """Linked role ids per user (ascending), straight from the link table in one query.
 
@@ -43,8 +77,7 @@ class UserController(CRUDBase[User]):
         out: dict[int, list[int]] = {int(pk): [] for pk in user_ids}
         if not out:
             return out
-        link: Any = User._meta.fields_map["by_user_roles"]
-        users, roles, table = link.backward_key, link.forward_key, link.through
+        table, users, roles = self._link()
         ids = ",".join(str(pk) for pk in out)
         sql = f"SELECT {users} AS u, {roles} AS r FROM {table} WHERE {users} IN ({ids}) ORDER BY {roles}"
         _, rows = await get_db_conn(User).execute_query(sql)

@@ -6,10 +6,9 @@ where the spec says so) before it returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
-
-from tortoise.expressions import Q
 
 from app.core.authz import get_authz
 from app.core.code import Code
@@ -38,6 +37,11 @@ def user_record(user: User, role_codes: Sequence[str]) -> dict[str, Any]:
     return row
 
 
+async def role_codes_by_id() -> dict[int, str]:
+    """Every role's code by id, kept per permission epoch (role writes bump it)."""
+    return await get_authz().memo("system:role_codes_by_id", role_controller.codes_by_id)
+
+
 async def role_codes_by_user(user_ids: Sequence[int]) -> dict[int, list[str]]:
     """Every linked role code (disabled ones included) per user, in role-id order.
 
@@ -45,7 +49,7 @@ async def role_codes_by_user(user_ids: Sequence[int]) -> dict[int, list[str]]:
     page costs one link-table query; a role newer than the map forces a reload.
     """
     links = await user_controller.role_ids_by_user(user_ids)
-    codes = await get_authz().memo("system:role_codes_by_id", role_controller.codes_by_id)
+    codes = await role_codes_by_id()
     if any(rid not in codes for rids in links.values() for rid in rids):
         codes = await role_controller.codes_by_id()
     return {uid: [codes[rid] for rid in rids if rid in codes] for uid, rids in links.items()}
@@ -54,9 +58,17 @@ async def role_codes_by_user(user_ids: Sequence[int]) -> dict[int, list[str]]:
 async def search_users(query: UserSearch) -> tuple[int, list[dict[str, Any]]]:
     """One page of users: substring names/phone/email, exact gender/status, any-of role codes."""
     search = build_search(query, contains=("user_name", "nick_name", "user_phone", "user_email"), exact=("user_gender", "status_type"))
+    counter: Callable[[], Awaitable[int]] | None = None
     if query.by_user_role_code_list:
-        search &= Q(by_user_roles__role_code__in=query.by_user_role_code_list)
-    total, users = await user_controller.list(query.current, query.size, search, query.order_by)
+        wanted = set(query.by_user_role_code_list)
+        codes = await role_codes_by_id()
+        if not wanted <= set(codes.values()):  # unknown, or newer than this epoch's map
+            codes = await role_controller.codes_by_id()
+        role_ids = [rid for rid, code in codes.items() if code in wanted]
+        if not search.filters and not search.children:  # roles only: count on the link table's index
+            counter = partial(user_controller.count_with_roles, role_ids)
+        search &= user_controller.role_filter(role_ids)
+    total, users = await user_controller.list(query.current, query.size, search, query.order_by, counter=counter)
     codes = await role_codes_by_user([user.id for user in users])
     return total, [user_record(user, codes.get(user.id, [])) for user in users]
 

@@ -85,6 +85,26 @@ async def test_every_filter(su: Caller, body: dict[str, Any], expected: list[str
     assert await names(su, body) == expected
 
 
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        (["R_USER"], [f"u{i:02d}" for i in range(12)] + ["User"]),
+        (["R_ADMIN"], ["Admin"] + [f"u{i:02d}" for i in range(0, 12, 3)]),
+        (["R_USER", "R_ADMIN"], ["Admin", "User"] + [f"u{i:02d}" for i in range(12)]),  # users with both count once
+        (["R_NOBODY"], []),
+    ],
+)
+async def test_role_filter_totals_and_pages_are_exact(su: Caller, roles: list[str], expected: list[str]) -> None:
+    for i in range(12):
+        await su.ok("POST", "/users", new_user(f"u{i:02d}", byUserRoleCodeList=["R_USER", "R_ADMIN"] if i % 3 == 0 else ["R_USER"]))
+    seen: list[str] = []
+    for current in (1, 2, 3, 4):
+        page = await su.ok("POST", "/users/search", {"current": current, "size": 4, "byUserRoleCodeList": roles})
+        assert page["total"] == len(expected), (current, page["total"])
+        seen += [row["userName"] for row in page["records"]]
+    assert sorted(seen) == sorted(expected) and len(seen) == len(set(seen))
+
+
 async def test_order_by_is_honoured_through_a_whitelist(su: Caller) -> None:
     await make_users(su)
     by_id = await names(su, {})
