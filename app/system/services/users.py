@@ -61,10 +61,10 @@ async def search_users(query: UserSearch) -> tuple[int, list[dict[str, Any]]]:
     counter: Callable[[], Awaitable[int]] | None = None
     if query.by_user_role_code_list:
         wanted = set(query.by_user_role_code_list)
-        codes = await role_codes_by_id()
-        if not wanted <= set(codes.values()):  # unknown, or newer than this epoch's map
-            codes = await role_controller.codes_by_id()
-        role_ids = [rid for rid, code in codes.items() if code in wanted]
+        by_id = await role_codes_by_id()
+        if not wanted <= set(by_id.values()):  # unknown, or newer than this epoch's map
+            by_id = await role_controller.codes_by_id()
+        role_ids = [rid for rid, code in by_id.items() if code in wanted]
         if not search.filters and not search.children:  # roles only: count on the link table's index
             counter = partial(user_controller.count_with_roles, role_ids)
         search &= user_controller.role_filter(role_ids)
