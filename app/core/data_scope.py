@@ -12,12 +12,13 @@ rest of the snapshot when Redis is down. See docs/data-scope.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from tortoise.expressions import Q
 
-from app.core.authz import CTX_ACCESS, SCOPE_BREADTH, SUPER_ADMIN_ROLE
+from app.core.authz import CTX_ACCESS, SUPER_ADMIN_ROLE
+from app.core.authz.model import resolve_data_scope  # the one fold, shared with merge_access
 from app.core.ctx import CTX_USER_ID
 from app.core.model import DataScopeType
 
@@ -38,19 +39,6 @@ _custom_resolvers: list[CustomScopeResolver] = []
 def register_custom_scope_resolver(resolver: CustomScopeResolver | None) -> None:
     """Install (or with None remove) the filter used for the ``custom`` scope."""
     _custom_resolvers[:] = [resolver] if resolver is not None else []
-
-
-def resolve_data_scope(role_scopes: Iterable[str], *, is_super: bool = False) -> DataScopeType:
-    """The broadest of ``role_scopes``; ``self`` when there is none; ``all`` for super."""
-    if is_super:
-        return DataScopeType.all
-    best = DataScopeType.self_
-    for value in role_scopes:
-        if value in SCOPE_BREADTH and SCOPE_BREADTH[value] < SCOPE_BREADTH[best]:
-            best = DataScopeType(value)
-            if best is DataScopeType.all:
-                break
-    return best
 
 
 def get_current_data_scope() -> DataScopeType:

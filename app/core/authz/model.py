@@ -7,7 +7,7 @@ system implementation in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -92,6 +92,19 @@ class AuthzSource(Protocol):
         ...
 
 
+def resolve_data_scope(role_scopes: Iterable[str], *, is_super: bool = False) -> DataScopeType:
+    """The broadest of ``role_scopes`` (unknown values ignored); ``self`` when there is none; ``all`` for super."""
+    if is_super:
+        return DataScopeType.all
+    best = DataScopeType.self_
+    for value in role_scopes:
+        if SCOPE_BREADTH.get(value, 99) < SCOPE_BREADTH[best]:
+            best = DataScopeType(value)
+            if best is DataScopeType.all:
+                break
+    return best
+
+
 def merge_access(principal: Principal, grants: Mapping[str, RoleGrant], all_buttons: frozenset[str] | None) -> Access:
     """Fold the grants of the principal's enabled roles into one ``Access``.
 
@@ -103,7 +116,7 @@ def merge_access(principal: Principal, grants: Mapping[str, RoleGrant], all_butt
     apis: dict[tuple[str, str], str] = {}
     buttons: set[str] = set()
     menus: set[int] = set()
-    scope = DataScopeType.self_.value
+    scopes: list[str] = []
     for code in codes:
         grant = grants.get(code)
         if grant is None:
@@ -113,9 +126,8 @@ def merge_access(principal: Principal, grants: Mapping[str, RoleGrant], all_butt
                 apis[key] = status
         buttons.update(grant.buttons)
         menus.update(grant.menu_ids)
-        if SCOPE_BREADTH.get(grant.data_scope, 99) < SCOPE_BREADTH[scope]:
-            scope = grant.data_scope
+        scopes.append(grant.data_scope)
     if is_super:
         buttons = set(all_buttons or ())
-        scope = DataScopeType.all.value
+    scope = resolve_data_scope(scopes, is_super=is_super).value
     return Access(principal, is_super, codes, frozenset(buttons), apis, frozenset(menus), scope)
