@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from app.core.authz import Access
+from app.core.business.wiring import BUSINESS_PREFIX
 from app.core.crud import build_search
 from app.core.exceptions import NotFoundError
 from app.core.model import StatusType
@@ -22,7 +23,6 @@ from app.system.models import Api
 from app.system.schemas.apis import ApiSearch
 from app.system.services import manage_cache
 
-BUSINESS_PREFIX = "/api/v1/business/"
 _DEFAULT_ORDER = ("tags", "id")
 
 
@@ -54,7 +54,7 @@ async def search_apis(query: ApiSearch, access: Access) -> tuple[int, list[dict[
             any_tag |= Q(tags__contains=f"|{tag}|")
         search &= any_tag
     if not query.include_system:
-        search &= Q(api_path__startswith=BUSINESS_PREFIX)
+        search &= Q(api_path__startswith=f"{BUSINESS_PREFIX}/")
     total, apis = await api_controller.list(query.current, query.size, search, query.order_by or _DEFAULT_ORDER)
     return total, [api_record(api) for api in apis]
 
