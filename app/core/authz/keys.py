@@ -7,13 +7,17 @@ Values: ``role:{code}:menus`` JSON int[]; ``role:{code}:apis`` JSON
 ``token_version:{uid}`` integer string; ``constant_routes`` JSON array.
 ``authz:epoch`` and ``user:{uid}:rev`` are Trellis's own: integers
 INCRemented after every write that changes who may see or call what
-(globally, or for one user) — see docs/caching.md.
+(globally, or for one user) — see docs/caching.md. ``authz:write_seq``
+(a counter) and ``authz:written`` (hash: cache key → ticket of its last
+write) order concurrent refreshes (``app.core.authz.writes``).
 """
 
 from __future__ import annotations
 
 EPOCH_KEY = "authz:epoch"
 RESYNC_LOCK_KEY = "authz:resync_lock"
+WRITE_SEQ_KEY = "authz:write_seq"
+WRITTEN_KEY = "authz:written"
 CONSTANT_ROUTES_KEY = "constant_routes"
 ROLE_KEY_KINDS = ("menus", "apis", "buttons", "data_scope")
 

@@ -3,7 +3,10 @@
 Call these **after** the database commit of any write that changes who may
 see or call what; every function ends by INCRementing ``authz:epoch`` (or
 the user's revision), so every worker and replica drops its in-process
-snapshot on its very next request. Redis errors never fail the caller: they
+snapshot on its very next request. Each refresh takes a write ticket before
+its database read and writes through a version check, so of two concurrent
+refreshes the later read wins whatever order the writes land in
+(``app.core.authz.writes``). Redis errors never fail the caller: they
 are logged (rate-limited) and the checks fall back to the database until
 Redis returns, when one process resynchronises everything.
 """
@@ -25,6 +28,7 @@ from app.core.authz.keys import (
     user_home_key,
     user_roles_key,
 )
+from app.core.authz.writes import take_ticket, write_if_newer
 from app.system.models import Role, User
 from app.system.services.authz_source import enabled_roles_of_users, home_of, role_grants
 from app.system.services.routes import build_constant_routes
@@ -50,35 +54,80 @@ __all__ = [
     "touch_user",
 ]
 
-_CHUNK = 1000
+#: Final state of each key for one refresh: the value to SET, or None to DEL.
+Ops = dict[str, str | None]
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-async def _write(what: str, commands: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """Run ``(method, args)`` commands in pipelines of ``_CHUNK``; errors only warn."""
-    for start in range(0, len(commands), _CHUNK):
-        chunk = commands[start : start + _CHUNK]
+async def _ticket() -> int | None:
+    """A write ticket (``app.core.authz.writes``); None while Redis is unreachable.
 
-        async def run(redis: Redis, chunk: list[tuple[str, tuple[Any, ...]]] = chunk) -> Any:
-            pipe = redis.pipeline(transaction=False)
-            for method, args in chunk:
-                getattr(pipe, method)(*args)
-            return await pipe.execute()
-
-        await get_authz().call(what, run)
+    Taken after the caller's commit and before the database read, so the
+    refresh with the highest ticket read the newest state and its writes win.
+    """
+    return await get_authz().call("cache write ticket", take_ticket)
 
 
-def _role_commands(grant: RoleGrant) -> list[tuple[str, tuple[Any, ...]]]:
+async def _write(what: str, ticket: int | None, ops: Ops) -> None:
+    """Apply ``ops`` unless a higher ticket already wrote a key (skipped per key); errors only warn."""
+    if ticket is None or not ops:
+        return
+
+    async def run(redis: Redis) -> int:
+        return await write_if_newer(redis, ticket, ops)
+
+    await get_authz().call(what, run)
+
+
+def _role_values(grant: RoleGrant) -> Ops:
     apis = [{"method": m, "path": p, "status": s} for (m, p), s in sorted(grant.apis.items())]
-    return [
-        ("set", (role_key(grant.code, "menus"), _dumps(sorted(grant.menu_ids)))),
-        ("set", (role_key(grant.code, "apis"), _dumps(apis))),
-        ("set", (role_key(grant.code, "buttons"), _dumps(sorted(grant.buttons)))),
-        ("set", (role_key(grant.code, "data_scope"), grant.data_scope)),
-    ]
+    return {
+        role_key(grant.code, "menus"): _dumps(sorted(grant.menu_ids)),
+        role_key(grant.code, "apis"): _dumps(apis),
+        role_key(grant.code, "buttons"): _dumps(sorted(grant.buttons)),
+        role_key(grant.code, "data_scope"): grant.data_scope,
+    }
+
+
+async def _role_ops(role_code: str | None, stale_keys: Iterable[str] = ()) -> Ops:
+    """Read one role (all roles when None): its keys, deleted unless the role is enabled."""
+    if role_code is None:
+        codes: list[Any] = list(await Role.all().values_list("role_code", flat=True))
+        grants = await role_grants(None)
+    else:
+        codes = [role_code]
+        grants = await role_grants([role_code])
+    ops: Ops = dict.fromkeys(stale_keys)
+    for code in codes:
+        ops.update(dict.fromkeys(role_keys(str(code))))
+    for grant in grants.values():
+        ops.update(_role_values(grant))
+    return ops
+
+
+async def _user_role_ops(ids: list[int] | None) -> Ops:
+    """Read the enabled role codes and home of these users (all users when None)."""
+    if ids is None:
+        all_ids: list[Any] = list(await User.all().values_list("id", flat=True))
+        ids = [int(i) for i in all_ids]
+        roles = await enabled_roles_of_users(None)
+    else:
+        roles = await enabled_roles_of_users(ids)
+    ops: Ops = {}
+    for uid in ids:
+        mine = roles.get(uid, [])
+        ops[user_roles_key(uid)] = _dumps([code for code, _ in mine])
+        ops[user_home_key(uid)] = home_of(mine)
+    return ops
+
+
+async def _token_version_ops(user_id: int | None) -> Ops:
+    query = User.all() if user_id is None else User.filter(id=user_id)
+    rows = await query.values_list("id", "token_version")
+    return {token_version_key(int(uid)): str(int(version)) for uid, version in rows}
 
 
 async def bump_epoch() -> None:
@@ -93,41 +142,25 @@ async def touch_user(user_id: int) -> None:
 
 async def delete_role_keys(code: str) -> None:
     """Drop the four keys of role ``code`` (deleted, disabled or renamed) and bump the epoch."""
-    await _write("role keys", [("delete", tuple(role_keys(code)))])
+    await _write("role keys", await _ticket(), dict.fromkeys(role_keys(code)))
     await bump_epoch()
 
 
 async def load_role_permissions(role_code: str | None = None) -> None:
     """Rewrite the keys of one role (all roles when None); disabled roles keep no keys."""
-    if role_code is None:
-        codes: list[Any] = list(await Role.all().values_list("role_code", flat=True))
-        grants = await role_grants(None)
-    else:
-        codes = [role_code]
-        grants = await role_grants([role_code])
-    commands: list[tuple[str, tuple[Any, ...]]] = [("delete", tuple(role_keys(str(code)))) for code in codes]
-    for grant in grants.values():
-        commands.extend(_role_commands(grant))
-    await _write("role permissions", commands)
+    ticket = await _ticket()
+    if ticket is not None:  # Redis down: nothing to write, the checks read the database
+        await _write("role permissions", ticket, await _role_ops(role_code))
     await bump_epoch()
 
 
 async def load_user_roles(user_id: int | Iterable[int] | None = None) -> None:
     """Rewrite ``user:{uid}:roles`` / ``role_home`` of one, some or all users, then invalidate them."""
-    if user_id is None:
-        all_ids: list[Any] = list(await User.all().values_list("id", flat=True))
-        ids = [int(i) for i in all_ids]
-        roles = await enabled_roles_of_users(None)
-    else:
-        ids = [user_id] if isinstance(user_id, int) else [int(i) for i in user_id]
-        roles = await enabled_roles_of_users(ids)
-    commands: list[tuple[str, tuple[Any, ...]]] = []
-    for uid in ids:
-        mine = roles.get(uid, [])
-        commands.append(("set", (user_roles_key(uid), _dumps([code for code, _ in mine]))))
-        commands.append(("set", (user_home_key(uid), home_of(mine))))
-    await _write("user roles", commands)
-    if user_id is None or len(ids) > 50:
+    ids = None if user_id is None else [user_id] if isinstance(user_id, int) else [int(i) for i in user_id]
+    ticket = await _ticket()
+    if ticket is not None:
+        await _write("user roles", ticket, await _user_role_ops(ids))
+    if ids is None or len(ids) > 50:
         await bump_epoch()
     else:
         for uid in ids:
@@ -136,15 +169,16 @@ async def load_user_roles(user_id: int | Iterable[int] | None = None) -> None:
 
 async def load_token_versions(user_id: int | None = None) -> None:
     """Copy token versions from the database (the truth) into Redis."""
-    query = User.all() if user_id is None else User.filter(id=user_id)
-    rows = await query.values_list("id", "token_version")
-    await _write("token versions", [("set", (token_version_key(int(uid)), int(version))) for uid, version in rows])
+    ticket = await _ticket()
+    if ticket is not None:
+        await _write("token versions", ticket, await _token_version_ops(user_id))
 
 
 async def load_constant_routes() -> list[dict[str, Any]]:
     """Rebuild ``constant_routes`` from the menus and bump the epoch (menus changed)."""
+    ticket = await _ticket()
     routes = await build_constant_routes()
-    await _write("constant routes", [("set", (CONSTANT_ROUTES_KEY, _dumps(routes)))])
+    await _write("constant routes", ticket, {CONSTANT_ROUTES_KEY: _dumps(routes)})
     await bump_epoch()
     return routes
 
@@ -157,28 +191,35 @@ async def refresh_users_of_role(role_id: int) -> None:
 
 async def refresh_role(code: str, old_code: str | None = None) -> None:
     """After a role create/update: drop the old code's keys, reload the role and its users."""
-    if old_code and old_code != code:
-        await _write("role keys", [("delete", tuple(role_keys(old_code)))])
-    await load_role_permissions(code)
+    ticket = await _ticket()
+    if ticket is not None:
+        stale = role_keys(old_code) if old_code and old_code != code else []
+        await _write("role permissions", ticket, await _role_ops(code, stale))
+    await bump_epoch()
     role_id: Any = await Role.filter(role_code=code).first().values_list("id", flat=True)
     if role_id is not None:
         await refresh_users_of_role(int(role_id))
 
 
 async def refresh_all_cache() -> None:
-    """Full rebuild: constant routes, every role's keys (stale codes removed), users, token versions."""
+    """Full rebuild: constant routes, every role's keys (stale codes removed), users, token versions.
+
+    One fresh ticket covers the whole rebuild: every read follows it, so the
+    rebuild wins over any refresh that took its ticket earlier.
+    """
     runtime = get_authz()
+    ticket = await _ticket()
+    if ticket is not None:
 
-    async def stale_role_keys(redis: Redis) -> list[str]:
-        return [key async for key in redis.scan_iter(match="role:*", count=1000)]
+        async def role_key_scan(redis: Redis) -> list[str]:
+            return [key async for key in redis.scan_iter(match="role:*", count=1000)]
 
-    stale = await runtime.call("role key scan", stale_role_keys) or []
-    if stale:
-        await _write("role keys", [("delete", tuple(stale[i : i + 500])) for i in range(0, len(stale), 500)])
-    await load_constant_routes()
-    await load_role_permissions(None)
-    await load_user_roles(None)
-    await load_token_versions(None)
+        stale = await runtime.call("role key scan", role_key_scan) or []
+        ops: Ops = {CONSTANT_ROUTES_KEY: _dumps(await build_constant_routes())}
+        ops.update(await _role_ops(None, stale))
+        await _write("role permissions", ticket, ops)
+        await _write("user roles", ticket, await _user_role_ops(None))
+        await _write("token versions", ticket, await _token_version_ops(None))
     await bump_epoch()
 
 

@@ -8,6 +8,7 @@ import orjson
 
 from app.core.authz import Access, get_authz
 from app.core.authz.keys import CONSTANT_ROUTES_KEY
+from app.core.authz.writes import take_ticket, write_if_newer
 from app.core.model import IconType, MenuType, StatusType
 from app.system.models import Menu
 
@@ -69,12 +70,14 @@ async def constant_routes() -> list[dict[str, Any]]:
     if raw:
         routes: list[dict[str, Any]] = orjson.loads(raw)
         return routes
+    # A ticket before the read, as the loaders take: a menu change racing this fill wins.
+    ticket = None if runtime.redis_down else await runtime.call("constant routes", take_ticket)
     routes = await build_constant_routes()
-    if not runtime.redis_down:
+    if ticket is not None:
         payload = orjson.dumps(routes).decode()
 
         async def write(redis: Any) -> Any:
-            return await redis.set(CONSTANT_ROUTES_KEY, payload)
+            return await write_if_newer(redis, ticket, {CONSTANT_ROUTES_KEY: payload})
 
         await runtime.call("constant routes", write)
     return routes
