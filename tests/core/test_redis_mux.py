@@ -148,3 +148,21 @@ async def test_unix_socket_urls_work_and_tls_urls_are_left_to_redis_py(tmp_path:
         await mux.aclose()
         stop_embedded_redis(tmp_path)
     assert RedisMux.from_url("rediss://127.0.0.1:6380/0") is None
+
+
+def test_the_channel_runs_on_uvloop(private_redis: RedisProcess) -> None:
+    """granian uses uvloop when it is installed; its transports are not asyncio.Transport subclasses."""
+    import uvloop
+
+    async def exercise() -> list[object]:
+        mux = mux_for(private_redis)
+        try:
+            return await asyncio.gather(
+                mux.execute("SET", "loop", "uv"),
+                mux.execute("GET", "loop"),
+                mux.evalsha("return ARGV[1]", [], ["ok"]),
+            )
+        finally:
+            await mux.aclose()
+
+    assert uvloop.run(exercise()) == ["OK", "uv", "ok"]
