@@ -96,14 +96,6 @@ class RateLimiter:
         self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
         self.prefix = settings.GUARD_KEY_PREFIX
         self.endpoint_limits: dict[str, tuple[int, int]] = {**auth_endpoint_limits(settings), **(endpoint_limits or {})}
-        self._scripts: dict[int, Any] = {}
-
-    def _script(self, redis: Redis) -> Any:
-        script = self._scripts.get(id(redis))
-        if script is None:
-            script = redis.register_script(_SCRIPT)
-            self._scripts = {id(redis): script}
-        return script
 
     def keys(self, ip: str, path: str) -> list[str]:
         tag = f"{self.prefix}guard:{{{ip}}}"  # hash tag: one cluster slot per client
@@ -117,7 +109,8 @@ class RateLimiter:
         if isinstance(redis, RedisMux):
             verdict, retry = await redis.evalsha(_SCRIPT, keys, args)
         else:
-            verdict, retry = await self._script(redis)(keys=keys, args=args)
+            # A Script object per call: caching it per client by id() could hand it another client.
+            verdict, retry = await redis.register_script(_SCRIPT)(keys=keys, args=args)
         return int(verdict), max(int(retry), 0)
 
     async def unban(self, redis: Redis, ip: str) -> None:

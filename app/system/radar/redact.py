@@ -33,6 +33,11 @@ def is_secret_key(key: str) -> bool:
     return any(marker in lowered for marker in SECRET_KEY_MARKERS)
 
 
+#: Verdicts of ``is_secret_key`` for the keys seen so far (a plain dict: cheaper than the lru wrapper per key).
+_KEY_VERDICTS: dict[str, bool] = {}
+_SCALARS = (int, float, bool, type(None))
+
+
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Headers as a dict with secret ones replaced."""
     return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
@@ -42,12 +47,33 @@ def redact_value(value: Any) -> Any:
     """A JSON value with every secret-looking key's value replaced, at any depth."""
     kind = type(value)
     if kind is dict or isinstance(value, Mapping):
-        return {k: (REDACTED if isinstance(k, str) and is_secret_key(k) else redact_value(v)) for k, v in value.items()}
+        return _redact_mapping(value)
     if kind is list:
         return [redact_value(item) for item in value]
     if kind is str and len(value) >= 20 and _looks_secret(value):
         return REDACTED
     return value
+
+
+def _redact_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    # Runs for every row of every captured response: scalars are handled inline, without a call each.
+    out: dict[Any, Any] = {}
+    verdicts = _KEY_VERDICTS
+    for key, item in value.items():
+        secret = verdicts.get(key) if type(key) is str else False
+        if secret is None:
+            secret = is_secret_key(key)
+            if len(verdicts) < 4096:
+                verdicts[key] = secret
+        if secret:
+            out[key] = REDACTED
+        elif type(item) in _SCALARS:
+            out[key] = item
+        elif type(item) is str:
+            out[key] = REDACTED if len(item) >= 20 and _looks_secret(item) else item
+        else:
+            out[key] = redact_value(item)
+    return out
 
 
 def _looks_secret(text: str) -> bool:

@@ -18,6 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loguru import logger
+from tortoise.exceptions import IntegrityError
+from tortoise.fields import Field
+from tortoise.models import Model
 
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 
@@ -113,16 +116,40 @@ class RadarWriter:
 
 
 async def write_batch(batch: list[RadarRecord]) -> None:
-    requests = [RadarRequest(**r.request) for r in batch]
-    queries = [
-        RadarQuery(created_at=r.request["created_at"], x_request_id=r.request["x_request_id"], **q) for r in batch for q in r.queries
-    ]
-    logs = [RadarUserLog(created_at=r.request["created_at"], x_request_id=r.request["x_request_id"], **lg) for r in batch for lg in r.logs]
-    await RadarRequest.bulk_create(requests, ignore_conflicts=True)
-    if queries:
-        await RadarQuery.bulk_create(queries, batch_size=500)
-    if logs:
-        await RadarUserLog.bulk_create(logs, batch_size=500)
+    requests = [r.request for r in batch]
+    queries = [{**q, "created_at": r.request["created_at"], "x_request_id": r.request["x_request_id"]} for r in batch for q in r.queries]
+    logs = [{**lg, "created_at": r.request["created_at"], "x_request_id": r.request["x_request_id"]} for r in batch for lg in r.logs]
+    try:
+        await insert_rows(RadarRequest, requests)
+    except IntegrityError:
+        # A reused X-Request-ID (clients may send their own): keep the first, store the rest.
+        await RadarRequest.bulk_create([RadarRequest(**row) for row in requests], ignore_conflicts=True)
+    await insert_rows(RadarQuery, queries)
+    await insert_rows(RadarUserLog, logs)
+
+
+async def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT plain dicts with the model's own SQL and column conversions, in one executemany.
+
+    Radar writes a row per captured request; building a model instance for
+    each (validation included) cost more than the insert itself. Missing
+    fields take the field's default.
+    """
+    if not rows:
+        return
+    db = model._meta.db
+    executor = db.executor_class(model=model, db=db)
+    fields_map = model._meta.fields_map
+    columns = [(name, fields_map[name]) for name in executor.regular_columns]
+    values = [[field.to_db_value(_value_of(row, name, field), model) for name, field in columns] for row in rows]
+    await db.execute_many(executor.insert_query, values)
+
+
+def _value_of(row: dict[str, Any], name: str, field: Field[Any]) -> Any:
+    if name in row:
+        return row[name]
+    default = field.default
+    return default() if callable(default) else default
 
 
 async def prune(retention_hours: int, max_rows: int) -> int:
@@ -145,4 +172,4 @@ async def delete_before(cutoff: datetime, *, inclusive: bool = False) -> int:
     return int(await RadarRequest.filter(**{op: cutoff}).delete())
 
 
-__all__ = ["RadarRecord", "RadarWriter", "delete_before", "prune", "write_batch"]
+__all__ = ["RadarRecord", "RadarWriter", "delete_before", "insert_rows", "prune", "write_batch"]

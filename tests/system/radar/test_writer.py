@@ -65,3 +65,13 @@ async def test_prune_applies_age_and_row_cap(radar_app: FastAPI, radar_client: h
     await RadarRequest.all().update(created_at=RadarRequest._meta.fields_map["created_at"].to_python_value("2000-01-01T00:00:00+00:00"))
     await prune(retention_hours=24, max_rows=100)
     assert await RadarRequest.all().count() == 0
+
+
+async def test_a_reused_request_id_loses_no_other_record(radar_app: FastAPI, radar_client: httpx.AsyncClient) -> None:
+    """Clients may send their own X-Request-ID: a repeat keeps the first row and the batch's others survive."""
+    for request_id in ("dup-0001", "dup-0001", "solo-0001", "solo-0002"):
+        await radar_client.post("/api/v1/radar-probe/echo", json={"id": request_id}, headers={"X-Request-ID": request_id})
+    await asyncio.wait_for(flush(radar_app), 30)
+    assert await RadarRequest.filter(x_request_id="dup-0001").count() == 1
+    assert await RadarRequest.filter(x_request_id__in=["solo-0001", "solo-0002"]).count() == 2
+    assert radar_app.state.radar_writer.failed == 0
