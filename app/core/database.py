@@ -49,6 +49,11 @@ def _with_defaults(db_url: str, connect_timeout: float) -> str:
     elif scheme == "sqlite":
         query.setdefault("journal_mode", "WAL")
         query.setdefault("case_sensitive_like", "ON")
+        # Read through a memory map and keep up to 64 MiB of pages per connection: deep
+        # OFFSET pages and counts on 100k rows otherwise pay a read() per 4 KiB page
+        # (a 5,000-page deep page: 6.7 → 2.8 ms). Both are ceilings, not allocations.
+        query.setdefault("mmap_size", str(256 * 1024 * 1024))
+        query.setdefault("cache_size", str(-64 * 1024))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
