@@ -231,7 +231,10 @@ def toggles(ctx: Context, rounds: int = 3) -> None:
     ]
     runs: dict[str, list[tuple[WrkResult, float]]] = {label: [] for label, _, _ in variants}
     for round_no in range(rounds):
-        for label, overrides, workers in variants:
+        # Rotate the order each round: a run right after another (e.g. after the 2-worker
+        # run filled the shared Radar store) was measurably slower, whatever its variant.
+        shift = round_no % len(variants)
+        for label, overrides, workers in variants[shift:] + variants[:shift]:
             server = start_trellis(_env(ctx, **overrides), ctx.work / "core", workers=workers)
             try:
                 token = _tokens(server)["admin"]
