@@ -137,6 +137,29 @@ async def test_a_hung_server_times_out_and_the_channel_recovers(private_redis: R
         await mux.aclose()
 
 
+async def test_a_cancelled_caller_does_not_shift_the_replies_of_the_next(private_redis: RedisProcess) -> None:
+    """A caller cancelled while waiting (e.g. its client went away) leaves its reply to be skipped, in order."""
+    mux = mux_for(private_redis, timeout=5.0)
+    assert private_redis.proc is not None
+    pid = private_redis.proc.pid
+    try:
+        await mux.execute("MSET", "first", "1", "second", "2")
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            abandoned = asyncio.create_task(mux.execute("GET", "first"))
+            await asyncio.sleep(0.05)  # written, reply pending
+            abandoned.cancel()
+            waiting = asyncio.create_task(mux.execute("GET", "second"))
+            await asyncio.sleep(0.05)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert await waiting == "2"
+        assert abandoned.cancelled()
+        assert await mux.execute("GET", "first") == "1"
+    finally:
+        await mux.aclose()
+
+
 async def test_unix_socket_urls_work_and_tls_urls_are_left_to_redis_py(tmp_path: Path) -> None:
     url = ensure_embedded_redis(tmp_path)
     mux = RedisMux.from_url(url)
