@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -117,19 +119,25 @@ async def test_a_stopped_server_is_a_connection_error_and_a_restart_reconnects(p
         await mux.aclose()
 
 
+@contextlib.contextmanager
+def paused(server: RedisProcess) -> Iterator[None]:
+    """The server process stopped (SIGSTOP) for the block: its connections stay open, nothing answers."""
+    assert server.proc is not None
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+
+
 async def test_a_hung_server_times_out_and_the_channel_recovers(private_redis: RedisProcess) -> None:
     mux = mux_for(private_redis, timeout=0.3)
-    assert private_redis.proc is not None
-    pid = private_redis.proc.pid
     try:
         assert await mux.execute("PING") == "PONG"
-        os.kill(pid, signal.SIGSTOP)
-        try:
+        with paused(private_redis):
             started = asyncio.get_running_loop().time()
             results = await asyncio.gather(mux.execute("PING"), mux.execute("PING"), return_exceptions=True)
             elapsed = asyncio.get_running_loop().time() - started
-        finally:
-            os.kill(pid, signal.SIGCONT)
         assert all(isinstance(r, RedisTimeoutError) for r in results), results
         assert elapsed < 2, "callers are released at the timeout, not when the server wakes"
         assert await mux.execute("PING") == "PONG"
@@ -140,19 +148,14 @@ async def test_a_hung_server_times_out_and_the_channel_recovers(private_redis: R
 async def test_a_cancelled_caller_does_not_shift_the_replies_of_the_next(private_redis: RedisProcess) -> None:
     """A caller cancelled while waiting (e.g. its client went away) leaves its reply to be skipped, in order."""
     mux = mux_for(private_redis, timeout=5.0)
-    assert private_redis.proc is not None
-    pid = private_redis.proc.pid
     try:
         await mux.execute("MSET", "first", "1", "second", "2")
-        os.kill(pid, signal.SIGSTOP)
-        try:
+        with paused(private_redis):
             abandoned = asyncio.create_task(mux.execute("GET", "first"))
             await asyncio.sleep(0.05)  # written, reply pending
             abandoned.cancel()
             waiting = asyncio.create_task(mux.execute("GET", "second"))
             await asyncio.sleep(0.05)
-        finally:
-            os.kill(pid, signal.SIGCONT)
         assert await waiting == "2"
         assert abandoned.cancelled()
         assert await mux.execute("GET", "first") == "1"
