@@ -135,9 +135,14 @@ async def _covered(redis: Redis, boot: BootInfo) -> bool:
 
 
 async def _run_with_renewal(redis: Redis, token: str, ttl_ms: int, init: Callable[[], Awaitable[None]]) -> None:
+    finished = asyncio.Event()
+
     async def renew() -> None:
-        while True:
+        # Ends on ``finished`` too: redis-py can lose a cancellation that lands inside a command.
+        while not finished.is_set():
             await asyncio.sleep(ttl_ms / 3000)
+            if finished.is_set():
+                return
             try:
                 kept = await redis.eval(_RENEW, 1, LOCK_KEY, token, str(ttl_ms))
             except REDIS_ERRORS:
@@ -150,4 +155,5 @@ async def _run_with_renewal(redis: Redis, token: str, ttl_ms: int, init: Callabl
     try:
         await init()
     finally:
+        finished.set()
         renewer.cancel()

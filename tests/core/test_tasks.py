@@ -8,6 +8,7 @@ processes and counts the runs of a module's task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
@@ -23,7 +24,7 @@ import redis as redis_sync
 from redis.asyncio import Redis
 
 from app.core.redis import create_redis
-from app.core.tasks import PeriodicTask, TaskContext, TaskRunner, run_claimed
+from app.core.tasks import PeriodicTask, TaskContext, TaskRunner, _keep_claim, run_claimed
 from tests import services
 from tests.conftest import TEST_SECRET
 
@@ -228,3 +229,27 @@ async def test_stopping_cancels_a_running_handler_promptly(redis: Redis) -> None
     began = time.monotonic()
     await asyncio.wait_for(runner.stop(), 3)
     assert time.monotonic() - began < 1
+
+
+async def test_stop_ends_a_loop_whose_cancellation_was_lost(redis: Redis) -> None:
+    """redis-py can lose a cancellation that lands inside a command; the loops must still stop."""
+
+    async def stubborn() -> None:
+        with contextlib.suppress(asyncio.CancelledError):  # the lost cancellation, made deterministic
+            await asyncio.sleep(0.3)
+
+    runner = TaskRunner(redis, [PeriodicTask("demo.stubborn", stubborn, interval_seconds=0.1, run_immediately=True)])
+    runner.start()
+    loops = list(runner._loops)
+    await asyncio.sleep(0.1)  # inside the handler
+    await runner.stop(grace_seconds=3)
+    assert all(loop.done() for loop in loops)
+
+
+async def test_a_claim_keeper_ends_when_its_run_ends_even_without_a_cancel(redis: Redis) -> None:
+    finished = asyncio.Event()
+    await redis.set("claim:x", "me")
+    keeper = asyncio.create_task(_keep_claim(redis, "claim:x", "me", 100, finished))
+    await asyncio.sleep(0.15)  # renewing by now
+    finished.set()
+    await asyncio.wait_for(keeper, 2)
