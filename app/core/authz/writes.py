@@ -13,12 +13,10 @@ newest read always ends up in Redis, whatever order the writes arrive in.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
 from app.core.authz.keys import WRITE_SEQ_KEY, WRITTEN_KEY
 
@@ -55,16 +53,10 @@ if #marks > 0 then redis.call('HSET', KEYS[1], unpack(marks)) end
 return #marks / 2
 """
 
-_SHA = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
-
 
 async def _run_script(redis: Redis, keys: list[str], args: list[Any]) -> Any:
-    """EVALSHA, loading the script on a miss (first use, or after a Redis restart or SCRIPT FLUSH)."""
-    try:
-        return await redis.evalsha(_SHA, len(keys), *keys, *args)
-    except NoScriptError:
-        await redis.script_load(_SCRIPT)
-        return await redis.evalsha(_SHA, len(keys), *keys, *args)
+    """redis-py's Script: EVALSHA, loaded on a miss (first use, Redis restart, SCRIPT FLUSH)."""
+    return await redis.register_script(_SCRIPT)(keys=keys, args=args)
 
 
 async def take_ticket(redis: Redis) -> int:

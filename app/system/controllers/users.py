@@ -41,6 +41,11 @@ class UserController(CRUDBase[User]):
         link: Any = User._meta.fields_map["by_user_roles"]
         return link.through, link.backward_key, link.forward_key
 
+    @staticmethod
+    def _sql_ints(ids: Sequence[int]) -> str:
+        """Distinct integer ids as an SQL list ("" when none): integers only, so inlining is safe."""
+        return ",".join(str(pk) for pk in sorted({int(pk) for pk in ids}))
+
     def role_filter(self, role_ids: Sequence[int]) -> Q:
         """Users linked to any of ``role_ids``, as a per-row probe of the link table's (user, role) index.
 
@@ -48,22 +53,21 @@ class UserController(CRUDBase[User]):
         ``IN (subquery)`` (which SQLite materialises whole before the first
         row), the correlated form stops as soon as the page is full.
         """
-        ids = sorted({int(pk) for pk in role_ids})
-        if not ids:
+        listed = self._sql_ints(role_ids)
+        if not listed:
             return Q(id__in=[])
         table, users, roles = self._link()
         owner = User._meta.db_table
-        listed = ",".join(map(str, ids))
         return Q(id__in=RawSQL(f"(SELECT {users} FROM {table} WHERE {roles} IN ({listed}) AND {table}.{users} = {owner}.id)"))
 
     async def count_with_roles(self, role_ids: Sequence[int]) -> int:
         """How many users hold any of ``role_ids``, counted on the link table alone (its role index)."""
-        ids = sorted({int(pk) for pk in role_ids})
-        if not ids:
+        listed = self._sql_ints(role_ids)
+        if not listed:
             return 0
         table, users, roles = self._link()
-        counted = "*" if len(ids) == 1 else f"DISTINCT {users}"  # (user, role) is unique: one role cannot repeat a user
-        sql = f"SELECT COUNT({counted}) AS n FROM {table} WHERE {roles} IN ({','.join(map(str, ids))})"
+        counted = "*" if "," not in listed else f"DISTINCT {users}"  # (user, role) is unique: one role cannot repeat a user
+        sql = f"SELECT COUNT({counted}) AS n FROM {table} WHERE {roles} IN ({listed})"
         _, rows = await get_db_conn(User).execute_query(sql)
         return int(rows[0]["n"])
 
@@ -78,8 +82,7 @@ class UserController(CRUDBase[User]):
         if not out:
             return out
         table, users, roles = self._link()
-        ids = ",".join(str(pk) for pk in out)
-        sql = f"SELECT {users} AS u, {roles} AS r FROM {table} WHERE {users} IN ({ids}) ORDER BY {roles}"
+        sql = f"SELECT {users} AS u, {roles} AS r FROM {table} WHERE {users} IN ({self._sql_ints(list(out))}) ORDER BY {roles}"
         _, rows = await get_db_conn(User).execute_query(sql)
         for row in rows:
             out[int(row["u"])].append(int(row["r"]))
