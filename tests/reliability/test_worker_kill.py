@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -78,9 +79,13 @@ def test_a_killed_worker_loses_no_consistency_and_is_replaced(
         codes = load.snapshot()
     survivor = next(pid for pid in originals if pid != victim)
 
-    # The respawned worker serves on its own: kill the survivor too and ask at once on fresh connections.
+    # The respawned worker serves on its own: once granian reports it started, kill the survivor too and ask
+    # on fresh connections. (Its pid shows at spawn, but its app start-up takes seconds on a loaded machine:
+    # a /health answer before that came from the survivor.)
+    _wait_until_started(server, respawned, time.monotonic() + 30)
     os.kill(survivor, signal.SIGKILL)
     fresh = [_login_code(server) for _ in range(5)]
+    assert "crash loop" not in server.log_text(), server.log_text()[-3000:]
 
     orphans = pg_database.query(
         "SELECT count(*) FROM users u WHERE u.user_name LIKE 'k%' AND (SELECT count(*) FROM user_role r WHERE r.users_id = u.id) <> 2"
@@ -108,11 +113,23 @@ def _login_code(server: TrellisServer, attempts: int = 3) -> str:
         try:
             response = httpx.post(f"{server.base}/api/v1/auth/login", json={"userName": "Admin", "password": "123456"}, timeout=5)
             return str(response.json()["code"])
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             if attempt == attempts - 1:
-                raise
+                raise AssertionError(f"login failed after the survivor was killed ({exc!r}):\n{server.log_text()[-3000:]}") from exc
             time.sleep(0.2)
     raise AssertionError("unreachable")
+
+
+def _wait_until_started(server: TrellisServer, pid: int, deadline: float) -> None:
+    """Until granian logs "Started worker-N" for the worker it spawned as ``pid`` (its app start-up is done)."""
+    spawned = re.compile(rf"Spawning worker-(\d+) with PID: {pid}\b")
+    while time.monotonic() < deadline:
+        log = server.log_text()
+        found = spawned.search(log)
+        if found and f"Started worker-{found.group(1)}" in log[found.end() :]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"worker {pid} did not finish its start-up in time:\n{server.log_text()[-3000:]}")
 
 
 def _wait_for_respawn(server: TrellisServer, originals: set[int], deadline: float) -> int:
