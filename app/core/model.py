@@ -120,6 +120,7 @@ class BaseModel(Model):
     id = fields.IntField(primary_key=True)
 
     _columns_cache: ClassVar[dict[type, list[tuple[str, str]]]] = {}
+    _plan_cache: ClassVar[dict[type, list[tuple[str, str, bool]]]] = {}
 
     class Meta:
         abstract = True
@@ -142,13 +143,29 @@ class BaseModel(Model):
         out: dict[str, Any] = {}
         include = set(include_fields) if include_fields else None
         exclude = set(exclude_fields) if exclude_fields else None
-        for name, camel in self.column_names():
+        values = self.__dict__
+        for name, camel, is_id in self._serialization_plan():
             if include is not None and name not in include:
                 continue
             if exclude is not None and name in exclude:
                 continue
-            serialize_value(name, getattr(self, name), out, camel)
+            value = values[name] if name in values else getattr(self, name)
+            kind = type(value)
+            # Plain strings, non-id integers and nulls are most columns of most rows: no call for them.
+            if value is None or kind is str or (kind is int and not is_id):
+                out[camel] = value
+            else:
+                serialize_value(name, value, out, camel)
         return out
+
+    @classmethod
+    def _serialization_plan(cls) -> list[tuple[str, str, bool]]:
+        """(attribute, camelKey, is an id column) per DB column, computed once per model."""
+        plan = BaseModel._plan_cache.get(cls)
+        if plan is None:
+            plan = [(name, camel, name == "id" or name.endswith("_id")) for name, camel in cls.column_names()]
+            BaseModel._plan_cache[cls] = plan
+        return plan
 
     async def to_dict_with_m2m(
         self,

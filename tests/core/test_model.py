@@ -21,6 +21,7 @@ from app.core.model import (
     datetime_to_ms,
     format_datetime,
     install_soft_delete_managers,
+    serialize_value,
 )
 from app.core.sqids import encode_id
 from tests import services
@@ -78,6 +79,18 @@ async def test_to_dict_follows_the_serialisation_rules(app: FastAPI) -> None:
     assert data["createdBy"] is None
     assert "category" not in data and "tags" not in data, "relations are not columns"
     assert all("_" not in key for key in data), "keys are camelCase"
+
+
+async def test_to_dict_matches_the_per_column_rule_for_read_back_and_unsaved_rows(app: FastAPI) -> None:
+    """The shortcut for plain strings, integers and nulls changes no output (ids and enums included)."""
+    read_back = await make_gadget()
+    unsaved = Gadget(name="saw", price=Decimal("1.5"), owner_id=7, last_seen=WHEN, is_public=False, extra=[1])
+    for row in (read_back, unsaved):
+        expected: dict[str, object] = {}
+        for name, camel in type(row).column_names():
+            serialize_value(name, getattr(row, name), expected, camel)
+        assert row.to_dict() == expected
+    assert unsaved.to_dict()["ownerId"] == encode_id(7)
 
 
 async def test_null_stays_null_and_has_no_fmt_twin(app: FastAPI) -> None:
