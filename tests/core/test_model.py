@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tortoise.exceptions import DoesNotExist
 
 from app import create_app
@@ -158,6 +161,21 @@ def test_datetime_helpers_read_naive_values_as_utc_and_format_in_the_configured_
     finally:
         configure_serialization("%Y-%m-%d %H:%M:%S", "UTC")
     assert format_datetime(WHEN) == "2024-01-02 03:04:05"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([UTC, None])),
+    zone=st.sampled_from(["UTC", "Asia/Shanghai", "America/St_Johns"]),
+)
+def test_the_default_format_renders_exactly_as_strftime(value: datetime, zone: str) -> None:
+    """The isoformat shortcut for the default DATETIME_FORMAT (microseconds dropped, any year, any zone)."""
+    try:
+        configure_serialization("%Y-%m-%d %H:%M:%S", zone)
+        expected = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+        assert format_datetime(value) == expected
+    finally:
+        configure_serialization("%Y-%m-%d %H:%M:%S", "UTC")
 
 
 def test_base_model_is_abstract_with_an_integer_primary_key() -> None:
