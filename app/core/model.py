@@ -91,6 +91,11 @@ def format_datetime(value: datetime) -> str:
     return local.strftime(_Serialization.datetime_format)
 
 
+def is_id_column(key: str) -> bool:
+    """Columns whose integers are public ids (rendered as sqids)."""
+    return key == "id" or key.endswith("_id")
+
+
 def serialize_value(key: str, value: Any, out: dict[str, Any], camel: str) -> None:
     """Write one column into ``out`` following the serialisation rules."""
     if value is None:
@@ -100,7 +105,7 @@ def serialize_value(key: str, value: Any, out: dict[str, Any], camel: str) -> No
         out["fmt" + camel[0].upper() + camel[1:]] = format_datetime(value)
     elif isinstance(value, bool):
         out[camel] = value
-    elif isinstance(value, int) and (key == "id" or key.endswith("_id")):
+    elif isinstance(value, int) and is_id_column(key):
         out[camel] = encode_id(value)
     elif isinstance(value, Enum):
         out[camel] = value.value
@@ -126,18 +131,17 @@ class BaseModel(Model):
 
     id = fields.IntField(primary_key=True)
 
-    _columns_cache: ClassVar[dict[type, list[tuple[str, str]]]] = {}
-    _plan_cache: ClassVar[dict[type, list[tuple[str, str, bool]]]] = {}
+    _columns_cache: ClassVar[dict[type, list[tuple[str, str, bool]]]] = {}
 
     class Meta:
         abstract = True
 
     @classmethod
-    def column_names(cls) -> list[tuple[str, str]]:
-        """(attribute, camelKey) of every DB column, FKs as ``<name>_id``."""
+    def column_names(cls) -> list[tuple[str, str, bool]]:
+        """(attribute, camelKey, is an id column) of every DB column, FKs as ``<name>_id``; computed once per model."""
         cached = BaseModel._columns_cache.get(cls)
         if cached is None:
-            cached = [(name, to_camel(name)) for name in cls._meta.fields_db_projection]
+            cached = [(name, to_camel(name), is_id_column(name)) for name in cls._meta.fields_db_projection]
             BaseModel._columns_cache[cls] = cached
         return cached
 
@@ -150,13 +154,12 @@ class BaseModel(Model):
         out: dict[str, Any] = {}
         include = set(include_fields) if include_fields else None
         exclude = set(exclude_fields) if exclude_fields else None
-        values = self.__dict__
-        for name, camel, is_id in self._serialization_plan():
+        for name, camel, is_id in self.column_names():
             if include is not None and name not in include:
                 continue
             if exclude is not None and name in exclude:
                 continue
-            value = values[name] if name in values else getattr(self, name)
+            value = getattr(self, name)
             kind = type(value)
             # Plain strings, non-id integers and nulls are most columns of most rows: no call for them.
             if value is None or kind is str or (kind is int and not is_id):
@@ -164,15 +167,6 @@ class BaseModel(Model):
             else:
                 serialize_value(name, value, out, camel)
         return out
-
-    @classmethod
-    def _serialization_plan(cls) -> list[tuple[str, str, bool]]:
-        """(attribute, camelKey, is an id column) per DB column, computed once per model."""
-        plan = BaseModel._plan_cache.get(cls)
-        if plan is None:
-            plan = [(name, camel, name == "id" or name.endswith("_id")) for name, camel in cls.column_names()]
-            BaseModel._plan_cache[cls] = plan
-        return plan
 
     async def to_dict_with_m2m(
         self,

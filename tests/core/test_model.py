@@ -90,7 +90,7 @@ async def test_to_dict_matches_the_per_column_rule_for_read_back_and_unsaved_row
     unsaved = Gadget(name="saw", price=Decimal("1.5"), owner_id=7, last_seen=WHEN, is_public=False, extra=[1])
     for row in (read_back, unsaved):
         expected: dict[str, object] = {}
-        for name, camel in type(row).column_names():
+        for name, camel, _ in type(row).column_names():
             serialize_value(name, getattr(row, name), expected, camel)
         assert row.to_dict() == expected
     assert unsaved.to_dict()["ownerId"] == encode_id(7)
