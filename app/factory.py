@@ -16,6 +16,7 @@ from app.core.lifecycle import AppHooks
 from app.core.log import setup_logging
 from app.core.middlewares import make_middlewares
 from app.core.model import configure_serialization
+from app.core.routing import install_fast_routing
 from app.core.sqids import configure_sqids
 
 __all__ = ["create_app"]
@@ -71,6 +72,7 @@ def create_app(
     register_exceptions(app)
     register_system(app, settings, hooks, orm_apps, middlewares)
     register_business(app, settings, hooks, orm_apps, apply_init_data=apply_init_data)
+    install_fast_routing(app)
     app.user_middleware = make_middlewares(settings, middlewares)
     app.state.tortoise_config = build_tortoise_config(orm_apps, timezone=settings.TIMEZONE, connect_timeout=settings.DB_CONNECT_TIMEOUT)
     return app
