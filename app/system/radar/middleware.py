@@ -52,6 +52,18 @@ def _business_code(body: bytes) -> str | None:
     return None
 
 
+class _Response:
+    """What the app sent: status, raw headers and body chunks (up to the cap)."""
+
+    __slots__ = ("chunks", "headers", "size", "status")
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+
 class RadarMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings, writer: RadarWriter) -> None:
         self.app = app
@@ -66,22 +78,34 @@ class RadarMiddleware:
             return
         capture = RequestCapture(x_request_id=CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
         created_at = datetime.now(UTC)
-        request_body = bytearray()
-        response: dict[str, Any] = {"status": None, "headers": [], "body": bytearray()}
+        # Chunks are kept as sent and joined once: a one-chunk body stays the very
+        # object the app sent (no copy), so the redaction memo hashes it at most once.
+        request_chunks: list[bytes] = []
+        response = _Response()
         cap = self.body_limit * 2 + 1024
+        request_size = 0
 
         async def recording_receive() -> Message:
+            nonlocal request_size
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) < cap:
-                request_body.extend(message.get("body", b""))
+            if message["type"] == "http.request" and request_size < cap:
+                chunk = message.get("body", b"")
+                if chunk:
+                    request_chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+                    request_size += len(chunk)
             return message
 
         async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body" and len(response["body"]) < cap:
-                response["body"].extend(message.get("body", b""))
+            kind = message["type"]
+            if kind == "http.response.body":
+                if response.size < cap:
+                    chunk = message.get("body", b"")
+                    if chunk:
+                        response.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+                        response.size += len(chunk)
+            elif kind == "http.response.start":
+                response.status = message["status"]
+                response.headers = message.get("headers", [])
             await send(message)
 
         token = CTX_CAPTURE.set(capture)
@@ -93,7 +117,7 @@ class RadarMiddleware:
             raise
         finally:
             CTX_CAPTURE.reset(token)
-            self._submit(scope, capture, created_at=created_at, body=bytes(request_body), response=response, error=error)
+            self._submit(scope, capture, created_at=created_at, body=b"".join(request_chunks), response=response, error=error)
 
     def _submit(
         self,
@@ -102,7 +126,7 @@ class RadarMiddleware:
         *,
         created_at: datetime,
         body: bytes,
-        response: dict[str, Any],
+        response: _Response,
         error: BaseException | None,
     ) -> None:
         try:
@@ -118,11 +142,11 @@ class RadarMiddleware:
         *,
         created_at: datetime,
         body: bytes,
-        response: dict[str, Any],
+        response: _Response,
         error: BaseException | None,
     ) -> dict[str, Any]:
         req_headers = _headers(scope.get("headers", []))
-        res_body = bytes(response["body"])
+        res_body = b"".join(response.chunks)
         route = scope.get("route")
         client = scope.get("client")
         state = scope.get("state", {})
@@ -138,8 +162,8 @@ class RadarMiddleware:
             "query_params": redact_query_string(scope.get("query_string", b"").decode("latin-1")) or None,
             "request_headers": req_headers,
             "request_body": redact_body(body, req_headers.get("content-type", ""), self.body_limit),
-            "response_status": response["status"] if error is None else 500,
-            "response_headers": _headers(response["headers"]),
+            "response_status": response.status if error is None else 500,
+            "response_headers": _headers(response.headers),
             "response_body": redact_body(res_body, "application/json", self.body_limit) if self.keep_response else None,
             "business_code": _business_code(res_body) if error is None else "1000",  # the catch-all answers 1000
             "duration_ms": capture.offset_ms(),

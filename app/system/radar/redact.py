@@ -11,6 +11,7 @@ password hash or a JWT.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -81,10 +82,67 @@ def _looks_secret(text: str) -> bool:
     return text.startswith(_HASH_PREFIXES) or ("." in text and bool(_JWT.match(text)))
 
 
+#: Bodies up to this size are memoised; the memo holds at most this many entries and raw bytes.
+MEMO_MAX_BODY = 256 * 1024
+MEMO_MAX_ENTRIES = 128
+MEMO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class BodyMemo:
+    """A small LRU of redacted bodies keyed by the exact bytes (plus content type and limit).
+
+    An admin backend answers the same list page again and again; redacting it
+    (parse, walk, serialise) is the dearest part of a capture, while a hit
+    costs one hash of the bytes and one comparison. The key is the body
+    itself, so a hit is exact: bodies that differ by one byte are different keys.
+    """
+
+    def __init__(self, max_entries: int = MEMO_MAX_ENTRIES, max_bytes: int = MEMO_MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[tuple[bytes, str, int], str | None] = OrderedDict()
+
+    def redact(self, raw: bytes, content_type: str, limit: int) -> str | None:
+        key = (raw, content_type, limit)
+        items = self._items
+        try:
+            text = items[key]
+        except KeyError:
+            pass
+        else:
+            items.move_to_end(key)
+            return text
+        text = _redact_body(raw, content_type, limit)
+        items[key] = text
+        self.size += len(raw)
+        while len(items) > self.max_entries or self.size > self.max_bytes:
+            (old, _, _), _ = items.popitem(last=False)
+            self.size -= len(old)
+        return text
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.size = 0
+
+
+_BODY_MEMO = BodyMemo()
+
+
 def redact_body(raw: bytes, content_type: str = "", limit: int = 65536) -> str | None:
-    """A request/response body fit to store: redacted, UTF-8, truncated to ``limit`` chars."""
+    """A request/response body fit to store: redacted, UTF-8, truncated to ``limit`` chars.
+
+    Recent bodies are memoised by their exact bytes (``BodyMemo``): the result
+    is the same as a fresh redaction, only cheaper when a body repeats.
+    """
     if not raw:
         return None
+    if len(raw) <= MEMO_MAX_BODY and type(raw) is bytes:
+        return _BODY_MEMO.redact(raw, content_type, limit)
+    return _redact_body(raw, content_type, limit)
+
+
+def _redact_body(raw: bytes, content_type: str, limit: int) -> str | None:
     text: str
     try:
         text = orjson.dumps(redact_value(orjson.loads(raw))).decode()
@@ -113,11 +171,29 @@ def redact_query_string(query: str) -> str:
     return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs])
 
 
+#: Verdicts of ``sql_names_secret`` per statement text: an app runs a few hundred distinct statements.
+_SQL_VERDICTS: dict[str, bool] = {}
+_SQL_VERDICTS_MAX = 1024
+_SQL_VERDICT_MAX_CHARS = 4096
+
+
+def sql_names_secret(sql: str) -> bool:
+    """Whether a statement mentions a secret-looking name (its parameters are then all redacted)."""
+    verdict = _SQL_VERDICTS.get(sql)
+    if verdict is None:
+        verdict = _SECRET_SQL.search(sql) is not None
+        if len(sql) <= _SQL_VERDICT_MAX_CHARS:
+            if len(_SQL_VERDICTS) >= _SQL_VERDICTS_MAX:
+                _SQL_VERDICTS.clear()
+            _SQL_VERDICTS[sql] = verdict
+    return verdict
+
+
 def redact_sql_params(sql: str, params: Any) -> Any:
     """SQL parameters, all redacted when the statement touches a secret-looking column."""
     if params is None:
         return None
-    if _SECRET_SQL.search(sql):
+    if sql_names_secret(sql):
         return [REDACTED for _ in params] if isinstance(params, list | tuple) else REDACTED
     if isinstance(params, list | tuple):
         return [REDACTED if isinstance(p, str) and _looks_secret(p) else p for p in params]
@@ -132,11 +208,13 @@ def redact(value: Any) -> Any:
 __all__ = [
     "REDACTED",
     "SECRET_HEADERS",
+    "BodyMemo",
     "redact",
     "redact_body",
     "redact_headers",
     "redact_query_string",
     "redact_sql_params",
     "redact_value",
+    "sql_names_secret",
     "truncate",
 ]

@@ -15,12 +15,13 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.fields import Field
 from tortoise.models import Model
+from tortoise.validators import MaxLengthValidator
 
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 
@@ -117,15 +118,13 @@ class RadarWriter:
 
 async def write_batch(batch: list[RadarRecord]) -> None:
     requests = [r.request for r in batch]
-    queries = [{**q, "created_at": r.request["created_at"], "x_request_id": r.request["x_request_id"]} for r in batch for q in r.queries]
-    logs = [{**lg, "created_at": r.request["created_at"], "x_request_id": r.request["x_request_id"]} for r in batch for lg in r.logs]
     try:
         await insert_rows(RadarRequest, requests)
     except IntegrityError:
         # A reused X-Request-ID (clients may send their own): keep the first, store the rest.
         await RadarRequest.bulk_create([RadarRequest(**row) for row in requests], ignore_conflicts=True)
-    await insert_rows(RadarQuery, queries)
-    await insert_rows(RadarUserLog, logs)
+    await _insert_children(RadarQuery, [(r.request, r.queries) for r in batch if r.queries])
+    await _insert_children(RadarUserLog, [(r.request, r.logs) for r in batch if r.logs])
 
 
 async def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
@@ -137,18 +136,94 @@ async def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    db = model._meta.db
-    executor = db.executor_class(model=model, db=db)
-    fields_map = model._meta.fields_map
-    columns = [(name, fields_map[name]) for name in executor.regular_columns]
-    values = [[field.to_db_value(_value_of(row, name, field), model) for name, field in columns] for row in rows]
-    await db.execute_many(executor.insert_query, values)
+    plan = _plan(model)
+    await plan.db.execute_many(plan.insert_query, [plan.values(row) for row in rows])
 
 
-def _value_of(row: dict[str, Any], name: str, field: Field[Any]) -> Any:
-    if name in row:
-        return row[name]
-    default = field.default
+async def _insert_children(model: type[Model], groups: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+    """INSERT query or log rows, each stamped with its request's ``created_at`` and ``x_request_id``."""
+    if not groups:
+        return
+    plan = _plan(model)
+    values = plan.values
+    rows: list[list[Any]] = []
+    for request, children in groups:
+        parent = {"created_at": request["created_at"], "x_request_id": request["x_request_id"]}
+        rows.extend(values(child, parent) for child in children)
+    await plan.db.execute_many(plan.insert_query, rows)
+
+
+_MISSING: Any = object()
+
+
+class _InsertPlan:
+    """One model's INSERT statement and, per column, the cheapest exact way to its DB value.
+
+    ``Field.to_db_value`` converts a value that is not of the field's type,
+    then runs the field's validators. A value that already has exactly the
+    field's type, with at most a length limit it meets, comes out unchanged,
+    so it is passed through; a ``None`` in a nullable field too. Anything else
+    (other types, other validators, fields with their own conversion, a value
+    over its limit) goes through ``to_db_value`` as before, errors included.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        db = model._meta.db
+        executor = db.executor_class(model=model, db=db)
+        self.db = db
+        self.model = model
+        self.insert_query: str = executor.insert_query
+        fields_map = model._meta.fields_map
+        self.columns = [self._column(name, fields_map[name]) for name in executor.regular_columns]
+
+    @staticmethod
+    def _column(name: str, column: Field[Any]) -> tuple[str, Field[Any], type | None, int, bool]:
+        plain = type(column).to_db_value is Field.to_db_value and type(column).validate is Field.validate
+        max_length = -1
+        if plain and column.validators:
+            only = column.validators[0]
+            if len(column.validators) == 1 and type(only) is MaxLengthValidator:
+                max_length = only.max_length
+            else:
+                plain = False
+        field_type = column.field_type if plain and isinstance(column.field_type, type) else None
+        return name, column, field_type, max_length, bool(column.null)
+
+    def values(self, row: dict[str, Any], overrides: dict[str, Any] | None = None) -> list[Any]:
+        """The row's DB values in column order; keys in ``overrides`` win over the row's."""
+        model = self.model
+        out: list[Any] = []
+        value: Any
+        for name, column, field_type, max_length, null in self.columns:
+            if overrides is not None and name in overrides:
+                value = overrides[name]
+            else:
+                value = row.get(name, _MISSING)
+                if value is _MISSING:
+                    value = _default(column)
+            if value is None:
+                if null and field_type is not None:
+                    out.append(None)
+                    continue
+            elif type(value) is field_type and (max_length < 0 or len(cast("str", value)) <= max_length):
+                out.append(value)
+                continue
+            out.append(column.to_db_value(value, model))
+        return out
+
+
+_PLANS: dict[type[Model], _InsertPlan] = {}
+
+
+def _plan(model: type[Model]) -> _InsertPlan:
+    plan = _PLANS.get(model)
+    if plan is None or plan.db is not model._meta.db:  # a restarted app binds a new connection
+        plan = _PLANS[model] = _InsertPlan(model)
+    return plan
+
+
+def _default(column: Field[Any]) -> Any:
+    default = column.default
     return default() if callable(default) else default
 
 
