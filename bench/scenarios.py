@@ -119,7 +119,7 @@ def core(ctx: Context) -> None:
         measure(
             ctx,
             server,
-            "users/search 10 rows, non-super (10 users)",
+            "users/search 10 rows, non-super (10 users), page cache",
             SEARCH,
             method="POST",
             body={"current": 1, "size": 10},
@@ -214,7 +214,7 @@ def _write_path(ctx: Context, server: Server) -> None:
 
 
 def toggles(ctx: Context, rounds: int = 3) -> None:
-    """Radar on/off, rate limiter on/off, 1 vs 2 workers — all on the permission-checked search.
+    """Radar on/off, rate limiter on/off, 1 vs 2 workers, page cache off — all on the permission-checked search.
 
     The variants run interleaved, ``rounds`` times each, and each keeps its
     median run: on a shared 2-core machine one run of a pair can differ by a
@@ -228,6 +228,7 @@ def toggles(ctx: Context, rounds: int = 3) -> None:
         ("rate limiter off", {"GUARD_ENABLED": "false"}, 1),
         ("1 worker", {}, 1),
         ("2 workers", {}, 2),
+        ("page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 1),
     ]
     runs: dict[str, list[tuple[WrkResult, float]]] = {label: [] for label, _, _ in variants}
     for round_no in range(rounds):
@@ -260,43 +261,38 @@ def toggles(ctx: Context, rounds: int = 3) -> None:
 
 
 def big_table(ctx: Context) -> None:
-    """The search on many users: first page, deep page, 100-row page, role filter."""
+    """The search on many users: served from the page cache, then from the database.
+
+    With the page cache (the default) a repeated page costs no query, so the
+    index checks (deep page and role filter within 2x the first page) run on a
+    second server with ``PAGE_CACHE_ENTRIES=0``.
+    """
     data_dir = ctx.work / "core"
     env = {**os.environ, **_env(ctx), "DATA_DIR": str(data_dir), "LOG_TO_FILE": "false", "LOG_LEVEL": "WARNING"}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bench.seed_users", str(ctx.users)], cwd=ROOT, env=env, check=True)
     print(f"   seeded {ctx.users} users in {time.perf_counter() - start:.1f}s", flush=True)
-    server = start_trellis(_env(ctx), data_dir)
-    ctx.rows.append(
-        Row(f"cold start, restart with {ctx.users} users", note=f"{server.started_in:.2f} s", extra={"seconds": server.started_in})
-    )
-    try:
-        token = _tokens(server)["admin"]
-        deep = max(1, ctx.users // 10 // 2)
-        measure(ctx, server, f"users/search first page of {ctx.users}", SEARCH, method="POST", body={"current": 1, "size": 10}, token=token)
-        measure(
-            ctx,
-            server,
-            f"users/search deep page {deep} of {ctx.users}",
-            SEARCH,
-            method="POST",
-            body={"current": deep, "size": 10},
-            token=token,
-        )
-        measure(
-            ctx, server, f"users/search 100-row page of {ctx.users}", SEARCH, method="POST", body={"current": 1, "size": 100}, token=token
-        )
-        measure(
-            ctx,
-            server,
-            f"users/search role filter of {ctx.users}",
-            SEARCH,
-            method="POST",
-            body={"current": 1, "size": 10, "byUserRoleCodeList": ["R_USER"]},
-            token=token,
-        )
-    finally:
-        server.stop()
+    deep = max(1, ctx.users // 10 // 2)
+    pages = {
+        "first page": {"current": 1, "size": 10},
+        f"deep page {deep}": {"current": deep, "size": 10},
+        "100-row page": {"current": 1, "size": 100},
+        "role filter": {"current": 1, "size": 10, "byUserRoleCodeList": ["R_USER"]},
+    }
+    for cache, wanted in (("page cache", ("first page", "100-row page")), ("database", tuple(pages))):
+        overrides = {} if cache == "page cache" else {"PAGE_CACHE_ENTRIES": "0"}
+        server = start_trellis(_env(ctx, **overrides), data_dir)
+        if cache == "page cache":
+            ctx.rows.append(
+                Row(f"cold start, restart with {ctx.users} users", note=f"{server.started_in:.2f} s", extra={"seconds": server.started_in})
+            )
+        try:
+            token = _tokens(server)["admin"]
+            for label in wanted:
+                name = f"users/search {label} of {ctx.users}, {cache}"
+                measure(ctx, server, name, SEARCH, method="POST", body=pages[label], token=token)
+        finally:
+            server.stop()
 
 
 def many_modules(ctx: Context) -> None:

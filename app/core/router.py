@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
@@ -21,7 +22,8 @@ from starlette.routing import BaseRoute
 from tortoise.expressions import Q
 
 from app.core.crud import CRUDBase, build_search, transform_records
-from app.core.ctx import CTX_PREFER_CHINESE
+from app.core.ctx import CTX_PREFER_CHINESE, CTX_USER_ID
+from app.core.page_cache import cached_page
 from app.core.policy import DataPolicy, PolicyContext, get_policy
 from app.core.responses import Success, SuccessExtra
 from app.core.schema import CommonIds, PageQueryBase, SchemaBase
@@ -103,6 +105,9 @@ class CRUDRouter(APIRouter):
     ``data_policy`` narrows the default list: a registered policy name or a
     ``DataPolicy`` (its ``filter_for`` the current user, looked up per request
     so registration order does not matter), or a hook ``(request) -> Q | None``.
+    ``list_cache`` reuses a list page until the next database write anywhere
+    (``app.core.page_cache``); with a data policy or a record transform the
+    page is kept per caller and language, since either may depend on them.
     """
 
     def __init__(
@@ -124,6 +129,7 @@ class CRUDRouter(APIRouter):
         action_dependencies: Mapping[str, Sequence[Depends]] | None = None,
         route_key_prefix: str | None = None,
         data_policy: str | DataPolicy | PolicyHook | None = None,
+        list_cache: bool = False,
         **router_kwargs: Any,
     ) -> None:
         super().__init__(prefix=prefix, **router_kwargs)
@@ -136,6 +142,7 @@ class CRUDRouter(APIRouter):
         self.record_transform = record_transform
         self.soft_delete = soft_delete
         self.data_policy = data_policy
+        self.list_cache = list_cache
         self.route_key = route_key_prefix or self.resource
         self.action_dependencies = {name: list(deps) for name, deps in (action_dependencies or {}).items()}
         self.enabled = set(ACTIONS if enable_routes is None else enable_routes)
@@ -239,15 +246,27 @@ class CRUDRouter(APIRouter):
         return await result if inspect.isawaitable(result) else result
 
     # -- default handlers --
+    async def _list_page(self, request: Request, body: PageQueryBase) -> tuple[int, list[dict[str, Any]]]:
+        search = build_search(body, **self.search_kwargs)  # type: ignore[arg-type]
+        policy = await self._policy(request)
+        if policy is not None:
+            search &= policy
+        order = body.order_by or self.list_order
+        total, objs = await self.controller.list(body.current, body.size, search, order)
+        return total, await self.records(objs)
+
+    def _page_key(self, body: PageQueryBase) -> tuple[Any, ...]:
+        per_caller = self.data_policy is not None or self.record_transform is not None
+        caller = (CTX_USER_ID.get(), CTX_PREFER_CHINESE.get()) if per_caller else None
+        return (self.route_name("list"), caller, body.model_dump_json())
+
     def _list_handler(self) -> Callable[..., Any]:
         async def handler(request: Request, body: PageQueryBase) -> SuccessExtra:
-            search = build_search(body, **self.search_kwargs)  # type: ignore[arg-type]
-            policy = await self._policy(request)
-            if policy is not None:
-                search &= policy
-            order = body.order_by or self.list_order
-            total, objs = await self.controller.list(body.current, body.size, search, order)
-            return SuccessExtra(await self.records(objs), total=total, current=body.current, size=body.size)
+            if self.list_cache:
+                total, records = await cached_page(self._page_key(body), partial(self._list_page, request, body))
+            else:
+                total, records = await self._list_page(request, body)
+            return SuccessExtra(records, total=total, current=body.current, size=body.size)
 
         return _endpoint(handler, self.handler_name("list"), [_param("request", Request), _param("body", self.list_schema)])
 

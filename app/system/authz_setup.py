@@ -1,4 +1,4 @@
-"""Wire identity and access into an app: security settings, the permission runtime, its DB source."""
+"""Wire identity and access into an app: security settings, the permission runtime, its DB source, the page cache."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from app.core.code import Code
 from app.core.config import Settings
 from app.core.exceptions import register_unique_constraint
 from app.core.lifecycle import AppHooks
+from app.core.page_cache import PageCache, set_page_cache
 from app.core.security import configure_security, verify_password
+from app.core.write_tracking import install_write_tracking
+from app.core.write_tracking import set_listener as set_write_listener
 from app.system.services.authz_source import SystemAuthzSource
 
 
 def setup_authz(app: FastAPI, settings: Settings, hooks: AppHooks) -> AuthzRuntime:
     """Create the app's ``AuthzRuntime`` (``app.state.authz``) bound to the system tables."""
     configure_security(settings)
-    runtime = AuthzRuntime(lambda: getattr(app.state, "redis", None), mux_getter=lambda: getattr(app.state, "redis_mux", None))
+    pages = PageCache(settings.PAGE_CACHE_ENTRIES, settings.PAGE_CACHE_MAX_AGE_SECONDS)
+    runtime = AuthzRuntime(lambda: getattr(app.state, "redis", None), mux_getter=lambda: getattr(app.state, "redis_mux", None), pages=pages)
     runtime.bind_source(SystemAuthzSource())
     app.state.authz = runtime
     set_authz(runtime)
@@ -25,7 +29,11 @@ def setup_authz(app: FastAPI, settings: Settings, hooks: AppHooks) -> AuthzRunti
 
     async def bind() -> None:
         set_authz(runtime)
+        set_page_cache(pages)
         runtime.clear_local()
+        pages.clear()
+        install_write_tracking()
+        set_write_listener(runtime.data_written)
 
     async def warm_dummy_hash() -> None:
         # The first unknown-user login must not pay for making the dummy hash.

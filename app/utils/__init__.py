@@ -64,6 +64,7 @@ from app.core.model import (
     StatusType,  # status enum: "1" enable, "2" disable (checks test == "1")
     TreeMixin,  # adjacency-list tree columns: parent_id (0 = root), order, level
 )
+from app.core.page_cache import cached_page  # reuse a read result (a list page) until the next database write anywhere
 from app.core.policy import (
     apply_policy_filter,  # narrow a queryset by a data policy's row filter
     assert_object_policy,  # check one object against a data policy (2201 when denied)
@@ -147,6 +148,7 @@ __all__ = [
     "apply_policy_filter",
     "assert_object_policy",
     "build_search",
+    "cached_page",
     "current_scope_filter",
     "decode_id",
     "emit",

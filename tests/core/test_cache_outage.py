@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from loguru import logger
 
-from app.core.authz.keys import EPOCH_KEY, token_version_key
+from app.core.authz.keys import DATA_VERSION_KEY, EPOCH_KEY, token_version_key
 from app.system.models import Api, Menu, Role, User
 from app.system.services.authz_loader import load_role_permissions
 from tests import services
@@ -94,3 +94,35 @@ async def test_requests_stay_correct_through_an_outage(app: FastAPI, client: htt
     victim_id = (await User.get(user_name="victim")).id
     assert private_redis.client().get(token_version_key(victim_id)) == "1"
     logger.remove(sink)
+
+
+async def test_a_write_during_an_outage_replaces_the_data_version_once_redis_returns(
+    app: FastAPI, client: httpx.AsyncClient, private_redis: RedisProcess
+) -> None:
+    token = await do_login(client, "Super")
+    page = {"userName": "Super", "size": 10}
+
+    async def nick() -> str:
+        body = (await client.post("/api/v1/system-manage/users/search", json=page, headers=bearer(token))).json()
+        return str(body["data"]["records"][0]["nickName"])
+
+    before = await nick()
+    old_version = private_redis.client().get(DATA_VERSION_KEY)
+    assert old_version is not None
+    private_redis.stop()
+    try:
+        await User.filter(user_name="Super").update(nick_name="written while Redis was down")
+        assert app.state.authz.pages.pending_bump
+        assert await nick() == "written while Redis was down"
+    finally:
+        private_redis.start()
+    private_redis.client().set(DATA_VERSION_KEY, old_version)  # as if Redis had kept its data
+    for _ in range(50):  # the worker keeps retrying until the token is replaced
+        if private_redis.client().get(DATA_VERSION_KEY) != old_version:
+            break
+        await asyncio.sleep(0.1)
+    assert private_redis.client().get(DATA_VERSION_KEY) != old_version
+    assert not app.state.authz.pages.pending_bump
+    assert before != "written while Redis was down"
+    await asyncio.sleep(1.2)  # the back-off before Redis is tried again by requests
+    assert await nick() == "written while Redis was down"

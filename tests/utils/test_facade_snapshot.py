@@ -66,6 +66,7 @@ EXPECTED = [
     "apply_policy_filter",
     "assert_object_policy",
     "build_search",
+    "cached_page",
     "current_scope_filter",
     "decode_id",
     "emit",

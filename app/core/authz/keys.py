@@ -9,12 +9,15 @@ Values: ``role:{code}:menus`` JSON int[]; ``role:{code}:apis`` JSON
 INCRemented after every write that changes who may see or call what
 (globally, or for one user) — see docs/caching.md. ``authz:write_seq``
 (a counter) and ``authz:written`` (hash: cache key → ticket of its last
-write) order concurrent refreshes (``app.core.authz.writes``).
+write) order concurrent refreshes (``app.core.authz.writes``). ``data:version``
+(a random token) is replaced after every committed database write.
 """
 
 from __future__ import annotations
 
 EPOCH_KEY = "authz:epoch"
+#: A random token every committed database write replaces (validates ``app.core.page_cache``).
+DATA_VERSION_KEY = "data:version"
 RESYNC_LOCK_KEY = "authz:resync_lock"
 WRITE_SEQ_KEY = "authz:write_seq"
 WRITTEN_KEY = "authz:written"

@@ -1,12 +1,14 @@
 """The per-worker permission snapshot and its one-round-trip validation.
 
 Steady state, an authenticated request costs one ``MGET authz:epoch
-token_version:{uid} user:{uid}:rev`` and no database query: the user's merged permissions
+token_version:{uid} user:{uid}:rev data:version`` and no database query: the user's merged permissions
 (``Access``) live in this process and stay valid while the epoch is
 unchanged. Every write that changes who may see or call what INCRs the epoch
 after its commit, so each worker drops its snapshot on the very next request.
 Token versions and per-user revisions are read on every request, so a
-revocation or a change to one user needs no global bump.
+revocation or a change to one user needs no global bump. ``data:version``
+validates the page cache (``app.core.page_cache``): every committed write
+replaces it (``data_written``).
 
 When Redis is unreachable the snapshot cannot be validated: every request
 then loads from the database (rate-limited WARNING) and Redis is retried
@@ -18,6 +20,7 @@ See docs/caching.md.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -26,8 +29,9 @@ from typing import Any, TypeVar
 from loguru import logger
 from redis.asyncio import Redis
 
-from app.core.authz.keys import EPOCH_KEY, RESYNC_LOCK_KEY, token_version_key, user_rev_key
+from app.core.authz.keys import DATA_VERSION_KEY, EPOCH_KEY, RESYNC_LOCK_KEY, token_version_key, user_rev_key
 from app.core.authz.model import SUPER_ADMIN_ROLE, Access, AuthzSource, RoleGrant, merge_access
+from app.core.page_cache import PageCache
 from app.core.redis import REDIS_ERRORS
 from app.core.redis_mux import RedisMux
 
@@ -54,6 +58,7 @@ class AuthzRuntime:
         warn_interval: float = 30.0,
         max_users: int = 50_000,
         mux_getter: Callable[[], RedisMux | None] = lambda: None,
+        pages: PageCache | None = None,
     ) -> None:
         self._redis_getter = redis_getter
         self._mux_getter = mux_getter
@@ -70,6 +75,8 @@ class AuthzRuntime:
         self._down = False
         self._last_warning = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
+        self.pages = pages if pages is not None else PageCache()
+        self._bump_retry: asyncio.Task[None] | None = None
 
     # ---- wiring --------------------------------------------------------------
     def bind_source(self, source: AuthzSource) -> None:
@@ -110,6 +117,7 @@ class AuthzRuntime:
         self._down = False
         logger.warning("Redis is reachable again: dropping local snapshots and resynchronising the cache")
         self.clear_local()
+        self.pages.clear()
         self._spawn(self._resync())
 
     async def call(self, what: str, func: Callable[[Redis], Awaitable[T]]) -> T | None:
@@ -203,7 +211,7 @@ class AuthzRuntime:
     async def resolve(self, user_id: int) -> Resolved:
         """The caller's snapshot and current token version: one Redis round trip when warm."""
 
-        keys = (EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id))
+        keys = (EPOCH_KEY, token_version_key(user_id), user_rev_key(user_id), DATA_VERSION_KEY)
 
         async def mget(redis: Redis) -> list[Any]:
             mux = self._mux_getter()
@@ -214,10 +222,14 @@ class AuthzRuntime:
 
         values = await self.call("authentication", mget)
         if values is None:
+            self.pages.observe(None)
             access = await self._load(user_id, cached=False)
             return Resolved(access, access.principal.token_version if access else 0)
-        epoch, raw_version, rev = values
+        epoch, raw_version, rev, data_version = values
         self._sync_epoch(epoch)
+        self.pages.observe(data_version)
+        if data_version is None:
+            self._spawn(self._seed_data_version())
         entry = self._access.get(user_id)
         redis_version = int(raw_version) if raw_version is not None else None
         stale = entry is None or entry[1] != rev
@@ -235,6 +247,40 @@ class AuthzRuntime:
         if redis_version is None:
             await self._seed_version(user_id, db_version)
         return Resolved(access, max(db_version, redis_version or 0))
+
+    # ---- data version (page cache) ---------------------------------------------
+    async def data_written(self) -> None:
+        """A database write committed: every worker's pages are stale (call after the commit).
+
+        When Redis cannot take the new token this worker serves no page and
+        retries in the background until it can.
+        """
+        self.pages.local_write()
+        if not await self._replace_data_version():
+            self.pages.pending_bump = True
+            if self._bump_retry is None or self._bump_retry.done():
+                self._bump_retry = asyncio.get_running_loop().create_task(self._retry_data_version())
+
+    async def _replace_data_version(self) -> bool:
+        async def replace(redis: Redis) -> Any:
+            return await redis.set(DATA_VERSION_KEY, secrets.token_hex(8))
+
+        done = bool(await self.call("data version bump", replace))
+        if done:
+            self.pages.pending_bump = False
+        return done
+
+    async def _retry_data_version(self) -> None:
+        while self.pages.pending_bump:
+            await asyncio.sleep(self.retry_seconds)
+            if await self._replace_data_version():
+                self.pages.clear()
+
+    async def _seed_data_version(self) -> None:
+        async def set_nx(redis: Redis) -> Any:
+            return await redis.set(DATA_VERSION_KEY, secrets.token_hex(8), nx=True)
+
+        await self.call("data version seed", set_nx)
 
     def _store(self, user_id: int, entry: tuple[Access, str | None]) -> None:
         if len(self._access) >= self.max_users:

@@ -21,6 +21,7 @@ from tortoise import connections
 from app.core.config import Settings
 from app.core.database import OrmApp
 from app.core.lifecycle import AppHooks
+from app.core.write_tracking import ignore_connection
 from app.system.radar.capture import RADAR_CONNECTION, install_sql_capture, radar_log
 from app.system.radar.redact import redact
 
@@ -42,6 +43,7 @@ def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: lis
     orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, _monitoring_url(settings.radar_db_url), RADAR_MODEL_MODULES))
     writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
     app.state.radar_writer = writer
+    ignore_connection(RADAR_CONNECTION)  # Radar's own rows never invalidate the page cache
     middlewares.append(Middleware(RadarMiddleware, settings=settings, writer=writer))
 
     async def start_radar() -> None:

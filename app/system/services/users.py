@@ -16,6 +16,7 @@ from app.core.crud import build_search
 from app.core.database import get_db_conn
 from app.core.exceptions import BizError, NotFoundError
 from app.core.model import StatusType
+from app.core.page_cache import cached_page
 from app.core.security import hash_password
 from app.system.controllers import role_controller, user_controller
 from app.system.models import User
@@ -56,6 +57,11 @@ async def role_codes_by_user(user_ids: Sequence[int]) -> dict[int, list[str]]:
 
 
 async def search_users(query: UserSearch) -> tuple[int, list[dict[str, Any]]]:
+    """One page of users, reused until the next write anywhere (``app.core.page_cache``)."""
+    return await cached_page(("system.users.search", query.model_dump_json()), partial(_load_users_page, query))
+
+
+async def _load_users_page(query: UserSearch) -> tuple[int, list[dict[str, Any]]]:
     """One page of users: substring names/phone/email, exact gender/status, any-of role codes."""
     search = build_search(query, contains=("user_name", "nick_name", "user_phone", "user_email"), exact=("user_gender", "status_type"))
     counter: Callable[[], Awaitable[int]] | None = None

@@ -149,3 +149,26 @@ async def test_a_change_through_one_server_is_seen_by_the_other(
         bob_id = admin.ok("POST", "/users/search", {"userName": "bob"})["records"][0]["id"]
         admin.ok("POST", f"/users/{bob_id}/offline")
         assert bob.call("POST", "/roles/search", {})["code"] == "2106"
+
+
+async def test_a_write_through_one_server_empties_the_others_page_cache(
+    backend: services.Backend, settings: Settings, app_factory: Callable[..., FastAPI], tmp_path: Path
+) -> None:
+    if backend.name != "postgres":
+        pytest.skip("the two-server scenario runs against PostgreSQL")
+    await reset_database(app_factory(), backend.name)
+    env = server_env(settings, tmp_path, uuid.uuid4().hex)
+    page = {"userName": "cached", "size": 10}
+    with granian(env, free_port()) as one, granian(env, free_port()) as two:
+        writer, reader = Remote(one).login("Soybean", "123456"), Remote(two).login("Soybean", "123456")
+
+        def listed() -> list[str]:
+            return [row["nickName"] for row in reader.ok("POST", "/users/search", page)["records"]]
+
+        assert listed() == [] and listed() == []  # the second answer comes from the reader's page cache
+        created = writer.ok("POST", "/users", {"userName": "cached-1", "password": "pw-123456", "byUserRoleCodeList": ["R_USER"]})
+        assert listed() == ["cached-1"]
+        writer.ok("PATCH", f"/users/{created['createdId']}", {"nickName": "renamed", "byUserRoleCodeList": ["R_USER"]})
+        assert listed() == ["renamed"]
+        writer.ok("DELETE", f"/users/{created['createdId']}")
+        assert listed() == []
