@@ -18,7 +18,7 @@ from app.core.client_ip import client_ip
 from app.core.config import Settings
 from app.core.ctx import CTX_USER_ID, CTX_USER_NAME, CTX_X_REQUEST_ID
 from app.system.radar.capture import CTX_CAPTURE, RequestCapture
-from app.system.radar.redact import redact_body, redact_headers, redact_query_string, truncate
+from app.system.radar.redact import redact_body, redact_query_string, redact_raw_headers, truncate
 from app.system.radar.writer import RadarRecord, RadarWriter
 
 EXCLUDE_PREFIXES = (
@@ -37,10 +37,6 @@ INCLUDE_PREFIXES = ("/api/v1/auth/login", "/api/v1/auth/code-login", "/api/v1/au
 
 def should_capture(path: str) -> bool:
     return path.startswith(INCLUDE_PREFIXES) or not path.startswith(EXCLUDE_PREFIXES)
-
-
-def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    return redact_headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
 
 
 def _business_code(body: bytes) -> str | None:
@@ -145,7 +141,7 @@ class RadarMiddleware:
         response: _Response,
         error: BaseException | None,
     ) -> dict[str, Any]:
-        req_headers = _headers(scope.get("headers", []))
+        req_headers = redact_raw_headers(scope.get("headers", []))
         res_body = b"".join(response.chunks)
         route = scope.get("route")
         client = scope.get("client")
@@ -163,7 +159,7 @@ class RadarMiddleware:
             "request_headers": req_headers,
             "request_body": redact_body(body, req_headers.get("content-type", ""), self.body_limit),
             "response_status": response.status if error is None else 500,
-            "response_headers": _headers(response.headers),
+            "response_headers": redact_raw_headers(response.headers),
             "response_body": redact_body(res_body, "application/json", self.body_limit) if self.keep_response else None,
             "business_code": _business_code(res_body) if error is None else "1000",  # the catch-all answers 1000
             "duration_ms": capture.offset_ms(),

@@ -44,6 +44,25 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
 
 
+#: Raw ASGI header names seen so far: their text and whether the value is secret.
+_RAW_HEADER_NAMES: dict[bytes, tuple[str, bool]] = {}
+
+
+def redact_raw_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """``redact_headers`` of raw ASGI headers (latin-1), each name decoded and judged once per process."""
+    names = _RAW_HEADER_NAMES
+    out: dict[str, str] = {}
+    for key, value in raw:
+        known = names.get(key) if type(key) is bytes else None
+        if known is None:
+            text = key.decode("latin-1")
+            known = (text, text.lower() in SECRET_HEADERS)
+            if len(names) < 1024 and type(key) is bytes:
+                names[key] = known
+        out[known[0]] = REDACTED if known[1] else value.decode("latin-1")
+    return out
+
+
 def redact_value(value: Any) -> Any:
     """A JSON value with every secret-looking key's value replaced, at any depth."""
     kind = type(value)
@@ -213,6 +232,7 @@ __all__ = [
     "redact_body",
     "redact_headers",
     "redact_query_string",
+    "redact_raw_headers",
     "redact_sql_params",
     "redact_value",
     "sql_names_secret",

@@ -21,7 +21,15 @@ from tortoise.models import Model
 
 from app.system.radar.middleware import RadarMiddleware
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
-from app.system.radar.redact import REDACTED, BodyMemo, redact_body, redact_sql_params, sql_names_secret
+from app.system.radar.redact import (
+    REDACTED,
+    BodyMemo,
+    redact_body,
+    redact_headers,
+    redact_raw_headers,
+    redact_sql_params,
+    sql_names_secret,
+)
 from app.system.radar.writer import RadarRecord, _plan
 from tests.conftest import base_settings
 
@@ -122,6 +130,26 @@ def test_the_statement_cache_is_bounded() -> None:
     assert len(redact_module._SQL_VERDICTS) <= redact_module._SQL_VERDICTS_MAX
     long_sql = "SELECT " + "x," * redact_module._SQL_VERDICT_MAX_CHARS + "password"
     assert sql_names_secret(long_sql) is True and long_sql not in redact_module._SQL_VERDICTS
+
+
+RAW_HEADERS = [
+    (b"host", b"t"),
+    (b"authorization", b"Bearer " + CANARY.encode()),
+    (b"Cookie", b"s=" + CANARY.encode()),
+    (b"X-Api-Key", CANARY.encode()),
+    (b"x-note", b"caf\xe9"),
+    (b"x-note", b"second wins"),
+    (b"set-cookie", b"s=1"),
+]
+
+
+def test_raw_headers_are_redacted_like_decoded_ones() -> None:
+    expected = redact_headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in RAW_HEADERS)
+    for _ in range(2):  # the second time from the name cache
+        got = redact_raw_headers(RAW_HEADERS)
+        assert got == expected and list(got) == list(expected)
+    assert CANARY not in repr(got) and got["x-note"] == "second wins"
+    assert redact_raw_headers([(bytearray(b"Authorization"), b"x")]) == {"Authorization": REDACTED}
 
 
 class _Writer:
