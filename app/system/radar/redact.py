@@ -127,11 +127,10 @@ class BodyMemo:
         items = self._items
         try:
             text = items[key]
-        except KeyError:
-            pass
-        else:
             items.move_to_end(key)
             return text
+        except KeyError:
+            pass
         text = _redact_body(raw, content_type, limit)
         items[key] = text
         self.size += len(raw)
@@ -139,10 +138,6 @@ class BodyMemo:
             (old, _, _), _ = items.popitem(last=False)
             self.size -= len(old)
         return text
-
-    def clear(self) -> None:
-        self._items.clear()
-        self.size = 0
 
 
 _BODY_MEMO = BodyMemo()
