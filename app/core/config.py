@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     REDIS_URL: str | None = None
     REDIS_SOCKET_TIMEOUT: float = Field(default=2.0, gt=0)
     GUARD_KEY_PREFIX: str = ""
+    #: FastAPI's native OpenTelemetry (tracing, metrics, logs through the globally configured providers).
+    TELEMETRY_ENABLED: bool = False
     #: List pages kept per worker, valid until the next write anywhere (0: no page cache; see docs/caching.md).
     PAGE_CACHE_ENTRIES: int = Field(default=512, ge=0)
     #: Upper bound on a page's age: how long a write made outside Trellis can stay unseen.

@@ -8,9 +8,9 @@ composition root fills.
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
-import uuid
 from collections.abc import Callable
 
 from fastapi import BackgroundTasks
@@ -28,6 +28,15 @@ from app.core.i18n import prefers_chinese
 from app.core.responses import Fail
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4_hex() -> str:
+    """``uuid.uuid4().hex`` without building a ``UUID`` (a third of the cost; it runs per request)."""
+    return f"{(int.from_bytes(os.urandom(16)) & _UUID4_CLEAR) | _UUID4_SET:032x}"
 
 
 def scope_header(scope: Scope, name: bytes) -> str | None:
@@ -49,7 +58,7 @@ class RequestIDMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = scope_header(scope, b"x-request-id")
-        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else uuid4_hex()
         token = CTX_X_REQUEST_ID.set(request_id)
         lang_token = CTX_PREFER_CHINESE.set(prefers_chinese(scope_header(scope, b"accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+
+from app import create_app
+from app.core.config import Settings
 
 
 async def test_health_is_bare_and_live_is_enveloped(client: httpx.AsyncClient) -> None:
@@ -26,3 +30,10 @@ async def test_request_id_is_generated_or_reused(client: httpx.AsyncClient) -> N
     assert reused.headers["x-request-id"] == "abc-12345678"
     rejected = await client.get("/health/live", headers={"X-Request-ID": "bad id with spaces"})
     assert rejected.headers["x-request-id"] != "bad id with spaces"
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_fastapi_telemetry_follows_the_setting(settings: Settings, enabled: bool) -> None:
+    app = create_app(settings.model_copy(update={"TELEMETRY_ENABLED": enabled}))
+    config = app._telemetry  # FastAPI's native OpenTelemetry switches
+    assert (config["tracing"], config["metrics"], config["logs"]) == (enabled, enabled, enabled)

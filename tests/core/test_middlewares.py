@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from fastapi import FastAPI, Request
 
 from app.core.ctx import add_background_task, get_request_id
+from app.core.middlewares import uuid4_hex
 from app.core.responses import Success
 from app.core.schema import SchemaBase
 from tests.core.bare import bare_app, client_for
@@ -138,3 +140,11 @@ async def test_background_tasks_run_after_the_response_with_the_request_context(
 
 def test_add_background_task_outside_a_request_says_so() -> None:
     assert add_background_task(print) is False
+
+
+def test_generated_request_ids_are_distinct_uuid4_hex() -> None:
+    ids = {uuid4_hex() for _ in range(2000)}
+    assert len(ids) == 2000
+    for value in ids:
+        parsed = uuid.UUID(hex=value)
+        assert parsed.hex == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
