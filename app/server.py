@@ -3,8 +3,10 @@
 ``python -m app`` runs a small supervisor process. It refuses to start when the
 port is taken (granian's port reuse would otherwise silently share traffic with
 a leftover server), starts the embedded Valkey when no REDIS_URL is set, then
-runs granian (``WORKERS``, respawn of failed workers, lifetime and RSS limits)
-in a child process with its own process group.
+starts Radar's store process (one writer of Radar's rows for every worker,
+see app/system/radar/sink.py), then runs granian (``WORKERS``, respawn of
+failed workers, lifetime and RSS limits) in a child process with its own
+process group.
 
 Shutdown always finishes: SIGTERM/SIGINT are forwarded to granian, which
 drains in-flight requests and stops its workers (each gets
@@ -13,7 +15,8 @@ been seen to hang on a SIGTERM that arrives right after start, and a signal
 that lands before granian installs its handlers kills its master and orphans
 the workers; so if the group is not gone ``SHUTDOWN_TIMEOUT_SECONDS`` + a grace
 after the signal, the supervisor SIGKILLs the whole process group. The
-embedded Valkey is stopped on the way out.
+Radar store and the embedded Valkey are stopped on the way out, after the
+workers.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -39,6 +43,8 @@ HEALTHY_RUN_SECONDS = 60.0
 #: Consecutive quick exits after which the supervisor gives up (a broken deployment, not a crash).
 MAX_QUICK_RESTARTS = 8
 CHILD_FLAG = "--granian-child"
+#: Seconds Radar's store process gets to start listening before the workers go on without it.
+RADAR_STORE_START_SECONDS = 15.0
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -166,6 +172,44 @@ class Supervisor:
         _kill_group(pgid, signal.SIGKILL)
 
 
+def start_radar_store(settings: Settings, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start Radar's store process (app/system/radar/sink.py); None when Radar keeps writing in the workers.
+
+    The socket lives in the temp directory (a Unix socket path has ~100
+    characters at most; DATA_DIR may be deeper). A store that is not listening
+    within ``RADAR_STORE_START_SECONDS`` is stopped and the workers write
+    their own records, as they do whenever the store is unreachable.
+    """
+    if not (settings.RADAR_ENABLED and settings.RADAR_STORE_PROCESS):
+        return None
+    from app.system.radar.sink import SINK_ENV
+
+    path = os.path.join(tempfile.gettempdir(), f"trellis-radar-{uuid.uuid4().hex[:12]}.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "app.system.radar.sink"], env={**env, SINK_ENV: path}, start_new_session=True)
+    deadline = time.monotonic() + RADAR_STORE_START_SECONDS
+    while not os.path.exists(path):
+        if proc.poll() is not None or time.monotonic() >= deadline:
+            print("trellis: Radar's store process did not start; the workers write Radar's records themselves", file=sys.stderr)
+            stop_radar_store(proc, path, timeout=1.0)
+            return None
+        time.sleep(0.02)
+    env[SINK_ENV] = path
+    return proc, path
+
+
+def stop_radar_store(proc: subprocess.Popen[bytes], path: str, timeout: float) -> None:
+    """SIGTERM (it drains its queue), then SIGKILL after ``timeout``; the socket file is removed."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 def main() -> int:
     try:
         settings = get_settings()
@@ -188,6 +232,7 @@ def main() -> int:
     env["SECRET_KEY"] = settings.secret  # workers must agree on a generated secret
     supervisor = Supervisor(settings.SHUTDOWN_TIMEOUT_SECONDS)
     supervisor.install()
+    radar_store = start_radar_store(settings, env)
     try:
 
         def spawn() -> subprocess.Popen[bytes]:
@@ -195,6 +240,8 @@ def main() -> int:
 
         return supervisor.serve(spawn)
     finally:
+        if radar_store is not None:  # after the workers: they hand their last records over on the way out
+            stop_radar_store(*radar_store, timeout=settings.SHUTDOWN_TIMEOUT_SECONDS + KILL_GRACE_SECONDS)
         if started_redis:
             stop_embedded_redis(settings.DATA_DIR)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -65,3 +66,28 @@ def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
         assert proc.wait(timeout=STOP_BOUND + 5) == 0
     time.sleep(0.2)
     assert not alive(family)
+
+
+def test_one_store_process_writes_radar_for_every_worker(tmp_path: Path) -> None:
+    port = free_port()
+    proc = start_server(server_env(tmp_path, port, WORKERS=2, RADAR_ENABLED="true"), tmp_path / "server.log")
+    ids = [f"store-proc-{i:04d}" for i in range(40)]
+    try:
+        wait_ready(port)
+        stores = [p for p in descendants(proc.pid) if "app.system.radar.sink" in " ".join(p.cmdline())]
+        assert len(stores) == 1
+        socket_path = stores[0].environ()["TRELLIS_RADAR_SINK"]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for request_id in ids:  # a captured path (not excluded) answering the 1300 envelope
+                assert client.get("/api/v1/no-such-route", headers={"X-Request-ID": request_id}).json()["code"] == "1300"
+    finally:
+        family = descendants(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=STOP_BOUND + 10) == 0
+    time.sleep(0.2)
+    assert not alive(family)
+    assert not Path(socket_path).exists()
+    with sqlite3.connect(tmp_path / "radar.sqlite3") as db:
+        stored = {row[0] for row in db.execute("SELECT x_request_id FROM radar_requests WHERE x_request_id LIKE 'store-proc-%'")}
+    assert stored == set(ids)  # handed over during the run or on the workers' way out, none lost
+    assert "store process unreachable" not in (tmp_path / "server.log").read_text()  # no worker wrote its own

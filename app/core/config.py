@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     RADAR_SLOW_QUERY_MS: float = Field(default=100.0, ge=0)
     RADAR_CAPTURE_RESPONSE_BODY: bool = True
     RADAR_QUEUE_SIZE: int = Field(default=10_000, ge=1)
+    #: Under ``python -m app``, one process writes Radar's store for every worker (app/system/radar/sink.py).
+    RADAR_STORE_PROCESS: bool = True
 
     GUARD_ENABLED: bool = True
     GUARD_RATE_LIMIT: int = Field(default=100, ge=1)

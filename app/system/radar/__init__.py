@@ -10,6 +10,7 @@ default a SQLite file in DATA_DIR) pruned by age and row cap; with
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,43 +29,57 @@ from app.system.radar.redact import redact
 RADAR_APP = "app_radar"
 RADAR_MODEL_MODULES = ("app.system.radar.models",)
 
-__all__ = ["RADAR_APP", "RADAR_CONNECTION", "radar_log", "redact", "setup_radar"]
+__all__ = ["RADAR_APP", "RADAR_CONNECTION", "create_radar_tables", "prepare_store", "radar_log", "redact", "setup_radar"]
 
 
 def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: list[OrmApp], middlewares: list[Middleware]) -> None:
     """Mount the Radar API; when enabled, add its store, middleware and writer hooks."""
     from app.system.radar.api import router
     from app.system.radar.middleware import RadarMiddleware
+    from app.system.radar.sink import SINK_ENV, SinkClient
     from app.system.radar.writer import RadarWriter
 
     app.include_router(router)
     if not settings.RADAR_ENABLED:
         return
     orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, _monitoring_url(settings.radar_db_url), RADAR_MODEL_MODULES))
-    writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
+    sink_path = os.environ.get(SINK_ENV) if settings.RADAR_STORE_PROCESS else None
+    sink = SinkClient(sink_path) if sink_path else None
+    writer = RadarWriter(
+        settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS, forward=sink.send if sink else None
+    )
     app.state.radar_writer = writer
     ignore_connection(RADAR_CONNECTION)  # Radar's own rows never invalidate the page cache
     middlewares.append(Middleware(RadarMiddleware, settings=settings, writer=writer))
 
     async def start_radar() -> None:
-        _ensure_sqlite_dir(settings.radar_db_url)
-        await _create_radar_tables()
+        prepare_store(settings)
+        await create_radar_tables()
         install_sql_capture()
         writer.start()
-        await writer.prune_quietly()
+        if sink is None:  # else the store process prunes
+            await writer.prune_quietly()
+
+    async def stop_radar() -> None:
+        await writer.stop()
+        if sink is not None:
+            await sink.close()
 
     hooks.on_worker_start("radar", start_radar)
-    hooks.on_shutdown("radar", writer.stop)
+    hooks.on_shutdown("radar", stop_radar)
 
 
-def _ensure_sqlite_dir(url: str) -> None:
+def prepare_store(settings: Settings) -> str:
+    """Radar's store URL, with the directory of a SQLite store created."""
+    url = _monitoring_url(settings.radar_db_url)
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = Path(parts.netloc + parts.path)
         path.parent.mkdir(parents=True, exist_ok=True)
+    return url
 
 
-async def _create_radar_tables() -> None:
+async def create_radar_tables() -> None:
     """Create Radar's tables if missing; every worker may try (safe=True)."""
     from tortoise.utils import generate_schema_for_client
 

@@ -1,6 +1,8 @@
 """Radar's store writer: a bounded queue drained by one batch-writing task per worker.
 
-Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
+With ``forward`` (a worker under the supervisor's store process, see
+``app.system.radar.sink``) each batch is handed over instead, and written here
+only when the hand-over fails. Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
 record is dropped and counted, so a slow or dead Radar store never blocks or
 fails a request. The task writes up to ``BATCH_SIZE`` records per round; a
 failing write is logged (rate-limited) and the batch dropped. Every
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -42,9 +45,14 @@ class RadarRecord:
     logs: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: Hands a batch to the store process; False when it cannot (the writer then writes it itself).
+Forward = Callable[[list[RadarRecord]], Awaitable[bool]]
+
+
 class RadarWriter:
-    def __init__(self, queue_size: int, retention_hours: int, max_rows: int) -> None:
+    def __init__(self, queue_size: int, retention_hours: int, max_rows: int, forward: Forward | None = None) -> None:
         self.queue: asyncio.Queue[RadarRecord] = asyncio.Queue(maxsize=queue_size)
+        self.forward = forward
         self.retention_hours = retention_hours
         self.max_rows = max_rows
         self.dropped = 0
@@ -86,7 +94,8 @@ class RadarWriter:
             while len(batch) < BATCH_SIZE and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
-                await asyncio.wait_for(write_batch(batch), WRITE_TIMEOUT)
+                if self.forward is None or not await self.forward(batch):
+                    await asyncio.wait_for(write_batch(batch), WRITE_TIMEOUT)
                 self.written += len(batch)
             except asyncio.CancelledError:
                 raise
@@ -96,7 +105,7 @@ class RadarWriter:
             finally:
                 for _ in batch:
                     self.queue.task_done()
-            if time.monotonic() - self._last_prune >= PRUNE_INTERVAL:
+            if self.forward is None and time.monotonic() - self._last_prune >= PRUNE_INTERVAL:  # else the store process prunes
                 self._last_prune = time.monotonic()
                 await self.prune_quietly()
 

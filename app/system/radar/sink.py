@@ -1,0 +1,170 @@
+"""Radar's store process: workers hand their captured records to one writer over a Unix socket.
+
+Writing Radar's rows (SQLite inserts of ~9 KB rows, their indexes, WAL
+checkpoints) cost a worker about half of what Radar costs it under load. With
+``RADAR_STORE_PROCESS`` the supervisor (``python -m app``) starts this process
+before the workers and tells them its socket (``TRELLIS_RADAR_SINK``); each
+worker's ``RadarWriter`` then sends its batches here as one length-prefixed
+JSON frame each, and this process writes and prunes them with the same code a
+worker would use. Nothing is lost when the process is missing or dies: a
+worker that cannot reach it writes its batches itself (``SinkClient``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import struct
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+import orjson
+from loguru import logger
+
+from app.system.radar.writer import RadarRecord, RadarWriter
+
+SINK_ENV = "TRELLIS_RADAR_SINK"
+_HEADER = struct.Struct("!I")
+#: A frame larger than this is refused (a batch is at most 200 records of bounded size).
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+#: After a failed send, a worker writes locally for this long before trying the socket again.
+RETRY_SECONDS = 5.0
+SEND_TIMEOUT = 5.0
+
+
+def encode_batch(batch: list[RadarRecord]) -> bytes:
+    """One frame: a 4-byte big-endian length, then ``[[request, queries, logs], ...]`` as JSON."""
+    payload = orjson.dumps([[record.request, record.queries, record.logs] for record in batch])
+    return _HEADER.pack(len(payload)) + payload
+
+
+def decode_batch(payload: bytes) -> list[RadarRecord]:
+    """The records of one frame's payload (``created_at`` back to an aware datetime)."""
+    records = []
+    for request, queries, logs in orjson.loads(payload):
+        created = request.get("created_at")
+        if isinstance(created, str):
+            request["created_at"] = datetime.fromisoformat(created)
+        records.append(RadarRecord(request, queries, logs))
+    return records
+
+
+class SinkClient:
+    """A worker's connection to the store process; ``send`` False means "write it yourself"."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._writer: asyncio.StreamWriter | None = None
+        self._retry_at = 0.0
+        self.sent = 0
+
+    async def send(self, batch: list[RadarRecord]) -> bool:
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            stream = self._writer
+            if stream is None or stream.is_closing():
+                _, opened = await asyncio.wait_for(asyncio.open_unix_connection(self.path), SEND_TIMEOUT)
+                self._writer = stream = opened
+            stream.write(encode_batch(batch))
+            await asyncio.wait_for(stream.drain(), SEND_TIMEOUT)
+        except (TimeoutError, OSError) as exc:
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            await self.close()
+            logger.warning("radar: store process unreachable ({}); this worker writes its own records", type(exc).__name__)
+            return False
+        self.sent += len(batch)
+        return True
+
+    async def close(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+async def _read_frames(reader: asyncio.StreamReader, writer: RadarWriter) -> None:
+    while True:
+        try:
+            header = await reader.readexactly(_HEADER.size)
+        except asyncio.IncompleteReadError:
+            return
+        (size,) = _HEADER.unpack(header)
+        if size > MAX_FRAME_BYTES:
+            logger.warning("radar store: refused a {}-byte frame; closing that connection", size)
+            return
+        try:
+            records = decode_batch(await reader.readexactly(size))
+        except (asyncio.IncompleteReadError, ValueError, TypeError) as exc:
+            logger.warning("radar store: unreadable frame ({}); closing that connection", type(exc).__name__)
+            return
+        for record in records:
+            writer.submit(record)
+
+
+async def serve(path: str) -> None:
+    """Listen on ``path`` and write what arrives until SIGTERM/SIGINT (then drain and stop)."""
+    from app.core.config import get_settings
+    from app.core.database import OrmApp, build_tortoise_config, close_db, init_db
+    from app.system.radar import RADAR_APP, RADAR_CONNECTION, RADAR_MODEL_MODULES, create_radar_tables, prepare_store
+
+    settings = get_settings()
+    url = prepare_store(settings)
+    await init_db(build_tortoise_config([OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES)], timezone=settings.TIMEZONE))
+    await create_radar_tables()
+    writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
+    writer.start()
+    await writer.prune_quietly()
+
+    connections: set[asyncio.Task[Any]] = set()
+
+    async def handle(reader: asyncio.StreamReader, stream: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            connections.add(task)
+        try:
+            await _read_frames(reader, writer)
+        finally:
+            if task is not None:
+                connections.discard(task)
+            stream.close()
+
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    old_umask = os.umask(0o177)  # the socket is for this user's processes only
+    try:
+        server = await asyncio.start_unix_server(handle, path)
+    finally:
+        os.umask(old_umask)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for task in list(connections):  # a worker still connected: what it sent is already queued
+            task.cancel()
+        await writer.stop(drain_timeout=settings.SHUTDOWN_TIMEOUT_SECONDS)
+        await close_db()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def main() -> int:
+    path = os.environ.get(SINK_ENV)
+    if not path:
+        print(f"radar store: {SINK_ENV} (the socket path) is not set", file=sys.stderr)
+        return 2
+    asyncio.run(serve(path))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
