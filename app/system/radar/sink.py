@@ -129,6 +129,8 @@ async def serve(path: str) -> None:
             connections.add(task)
         try:
             await _read_frames(reader, writer)
+        except asyncio.CancelledError:
+            return  # shutting down: what this connection sent is already queued
         finally:
             if task is not None:
                 connections.discard(task)
