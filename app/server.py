@@ -43,8 +43,6 @@ HEALTHY_RUN_SECONDS = 60.0
 #: Consecutive quick exits after which the supervisor gives up (a broken deployment, not a crash).
 MAX_QUICK_RESTARTS = 8
 CHILD_FLAG = "--granian-child"
-#: Seconds Radar's store process gets to start listening before the workers go on without it.
-RADAR_STORE_START_SECONDS = 15.0
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -175,10 +173,11 @@ class Supervisor:
 def start_radar_store(settings: Settings, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
     """Start Radar's store process (app/system/radar/sink.py); None when Radar keeps writing in the workers.
 
-    The socket lives in the temp directory (a Unix socket path has ~100
-    characters at most; DATA_DIR may be deeper). A store that is not listening
-    within ``RADAR_STORE_START_SECONDS`` is stopped and the workers write
-    their own records, as they do whenever the store is unreachable.
+    It starts beside granian, not before it (start-up time is not spent
+    waiting for it): until it listens, and whenever it cannot be reached,
+    the workers write their own records. The socket lives in the temp
+    directory (a Unix socket path has ~100 characters at most; DATA_DIR may
+    be deeper).
     """
     if not (settings.RADAR_ENABLED and settings.RADAR_STORE_PROCESS):
         return None
@@ -186,13 +185,6 @@ def start_radar_store(settings: Settings, env: dict[str, str]) -> tuple[subproce
 
     path = os.path.join(tempfile.gettempdir(), f"trellis-radar-{uuid.uuid4().hex[:12]}.sock")
     proc = subprocess.Popen([sys.executable, "-m", "app.system.radar.sink"], env={**env, SINK_ENV: path}, start_new_session=True)
-    deadline = time.monotonic() + RADAR_STORE_START_SECONDS
-    while not os.path.exists(path):
-        if proc.poll() is not None or time.monotonic() >= deadline:
-            print("trellis: Radar's store process did not start; the workers write Radar's records themselves", file=sys.stderr)
-            stop_radar_store(proc, path, timeout=1.0)
-            return None
-        time.sleep(0.02)
     env[SINK_ENV] = path
     return proc, path
 

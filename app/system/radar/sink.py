@@ -3,7 +3,7 @@
 Writing Radar's rows (SQLite inserts of ~9 KB rows, their indexes, WAL
 checkpoints) cost a worker about half of what Radar costs it under load. With
 ``RADAR_STORE_PROCESS`` the supervisor (``python -m app``) starts this process
-before the workers and tells them its socket (``TRELLIS_RADAR_SINK``); each
+beside the workers and tells them its socket (``TRELLIS_RADAR_SINK``); each
 worker's ``RadarWriter`` then sends its batches here as one length-prefixed
 JSON frame each, and this process writes and prunes them with the same code a
 worker would use. Nothing is lost when the process is missing or dies: a
@@ -33,6 +33,8 @@ _HEADER = struct.Struct("!I")
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 #: After a failed send, a worker writes locally for this long before trying the socket again.
 RETRY_SECONDS = 5.0
+#: How long after a worker starts a missing store counts as still starting (no warning, no back-off).
+START_GRACE_SECONDS = 30.0
 SEND_TIMEOUT = 5.0
 
 
@@ -54,12 +56,22 @@ def decode_batch(payload: bytes) -> list[RadarRecord]:
 
 
 class SinkClient:
-    """A worker's connection to the store process; ``send`` False means "write it yourself"."""
+    """A worker's connection to the store process; ``send`` False means "write it yourself".
+
+    The store starts beside the workers, not before them: until the first
+    connection succeeds (or ``START_GRACE_SECONDS`` pass) a failure is the
+    start-up race, retried on the next batch without a warning. Afterwards a
+    failure is an outage: one warning, and ``RETRY_SECONDS`` of local writes
+    before the next attempt.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._writer: asyncio.StreamWriter | None = None
+        self._created = time.monotonic()
+        self._connected_once = False
         self._retry_at = 0.0
+        self._warned = False
         self.sent = 0
 
     async def send(self, batch: list[RadarRecord]) -> bool:
@@ -73,12 +85,20 @@ class SinkClient:
             stream.write(encode_batch(batch))
             await asyncio.wait_for(stream.drain(), SEND_TIMEOUT)
         except (TimeoutError, OSError) as exc:
-            self._retry_at = time.monotonic() + RETRY_SECONDS
             await self.close()
-            logger.warning("radar: store process unreachable ({}); this worker writes its own records", type(exc).__name__)
+            self._failed(exc)
             return False
+        self._connected_once, self._warned = True, False
         self.sent += len(batch)
         return True
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self._connected_once and time.monotonic() - self._created < START_GRACE_SECONDS:
+            return  # the store is still starting
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        if not self._warned:
+            self._warned = True
+            logger.warning("radar: store process unreachable ({}); this worker writes its own records", type(exc).__name__)
 
     async def close(self) -> None:
         writer, self._writer = self._writer, None

@@ -128,7 +128,7 @@ async def test_sigterm_drains_what_was_handed_over_and_exits_cleanly(store: Stor
     assert await RadarRequest.filter(x_request_id__in=ids).count() == 50
 
 
-async def test_an_unreachable_store_makes_the_worker_write_its_own_records(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unreachable_store_makes_the_worker_write_its_own_records(app: FastAPI) -> None:
     client = SinkClient(f"/tmp/trellis-missing-{uuid.uuid4().hex[:8]}.sock")
     writer = RadarWriter(100, 24, 1000, forward=client.send)
     writer.start()
@@ -139,7 +139,33 @@ async def test_an_unreachable_store_makes_the_worker_write_its_own_records(app: 
         await writer.stop()
     assert await RadarRequest.filter(x_request_id="local-1").exists()
     assert writer.written == 1 and client.sent == 0
+
+
+async def test_after_its_start_grace_an_unreachable_store_is_retried_only_after_the_back_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sink_module, "START_GRACE_SECONDS", 0.0)
     monkeypatch.setattr(sink_module, "RETRY_SECONDS", 60.0)
-    started = time.monotonic()
-    assert not await client.send([record("local-2")])  # inside the back-off: no connection attempt at all
-    assert time.monotonic() - started < 0.5
+    path = os.path.join(tempfile.gettempdir(), f"trellis-late-{uuid.uuid4().hex[:8]}.sock")
+    client = SinkClient(path)
+    assert not await client.send([record("late-1")])
+    received: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.read(1 << 16))
+        writer.close()
+
+    server = await asyncio.start_unix_server(handle, path)  # the store is back, but the worker is backing off
+    try:
+        assert not await client.send([record("late-2")])
+        monkeypatch.setattr(client, "_retry_at", 0.0)  # the back-off is over
+        assert await client.send([record("late-3")])
+        await client.close()
+        for _ in range(100):
+            if received:
+                break
+            await asyncio.sleep(0.01)
+        assert [r.request["x_request_id"] for r in decode_batch(received[0][4:])] == ["late-3"]
+    finally:
+        server.close()
+        await server.wait_closed()
