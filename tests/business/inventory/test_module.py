@@ -61,6 +61,7 @@ async def test_a_clerk_is_not_granted_warehouse_writes(clerk: Caller) -> None:
 
 
 async def test_the_stats_task_counts_products_per_status(app: FastAPI) -> None:
+    await app.state.task_runner.stop()  # the worker's own run (it runs at start-up) must not race this one
     site = await Warehouse.get(code="MAIN")
     for sku, status in (("A", "draft"), ("B", "draft"), ("C", "active")):
         await Product.create(name=sku, sku=sku, status=status, owner_id=1, warehouse_id=site.id)
