@@ -102,7 +102,7 @@ def core(ctx: Context) -> None:
         )
     )
     try:
-        idle_rss = server.rss_mb()
+        idle_rss, store_idle = server.rss_mb(), server.rss_mb(radar_store=True)
         floor = measure(ctx, server, "floor: GET /health/live (full middleware)", "/health/live")
         ctx.floor_rps = floor.rps
         floor.ratio = 1.0
@@ -130,11 +130,12 @@ def core(ctx: Context) -> None:
         measure(ctx, server, "login, 16 connections", LOGIN, method="POST", body=body, connections=16)
         _login_storm(ctx, server, idle.p99_ms or 0.0)
         _write_path(ctx, server)
+        after_rss, store_after = server.rss_mb(), server.rss_mb(radar_store=True)
         ctx.rows.append(
             Row(
                 "RSS per worker",
-                note=f"idle {idle_rss} MB, after runs {server.rss_mb()} MB",
-                extra={"idle_mb": idle_rss, "after_mb": server.rss_mb()},
+                note=f"idle {idle_rss} MB, after runs {after_rss} MB; Radar store {store_idle} -> {store_after} MB",
+                extra={"idle_mb": idle_rss, "after_mb": after_rss, "radar_store_idle_mb": store_idle, "radar_store_after_mb": store_after},
             )
         )
     finally:

@@ -37,6 +37,13 @@ def wait_http(url: str, timeout: float = 60.0) -> float:
     raise RuntimeError(f"server at {url} did not answer within {timeout}s")
 
 
+def _is_radar_store(process: psutil.Process) -> bool:
+    try:
+        return "app.system.radar.sink" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+
+
 @dataclass
 class Server:
     """A running server process tree."""
@@ -59,8 +66,8 @@ class Server:
             return []
 
     def workers(self) -> list[psutil.Process]:
-        """The leaves of the tree (granian workers), not the supervisor, granian's master or Valkey."""
-        tree = [p for p in self.tree() if "valkey" not in p.name()]
+        """The leaves of the tree (granian workers), not the supervisor, granian's master, Valkey or Radar's store."""
+        tree = [p for p in self.tree() if "valkey" not in p.name() and not _is_radar_store(p)]
         parents = set()
         for p in tree:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -77,9 +84,10 @@ class Server:
                 pass
         return total
 
-    def rss_mb(self) -> list[float]:
+    def rss_mb(self, *, radar_store: bool = False) -> list[float]:
+        """RSS of each worker (or, with ``radar_store``, of Radar's store process)."""
         out = []
-        for p in self.workers():
+        for p in [p for p in self.tree() if _is_radar_store(p)] if radar_store else self.workers():
             with contextlib.suppress(psutil.NoSuchProcess):
                 out.append(round(p.memory_info().rss / 1_048_576, 1))
         return out

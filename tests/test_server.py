@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,39 +55,37 @@ def test_sigterm_soon_after_start_stops_every_process(tmp_path: Path, workers: i
     assert not alive(family), f"left running: {[p.pid for p in alive(family)]}"
 
 
-def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
+@contextmanager
+def running_server(tmp_path: Path, stop_bound: float, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``python -m app`` serving on a free port; SIGTERM on exit must stop every process it started."""
     port = free_port()
-    proc = start_server(server_env(tmp_path, port, WORKERS=2), tmp_path / "server.log")
+    proc = start_server(server_env(tmp_path, port, **env), tmp_path / "server.log")
     try:
         wait_ready(port)
-        assert httpx.get(f"http://127.0.0.1:{port}/health/live").json()["code"] == "0000"
-        assert len(descendants(proc.pid)) >= 3  # granian master + 2 workers
+        yield proc, port
     finally:
         family = descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=STOP_BOUND + 5) == 0
+        assert proc.wait(timeout=stop_bound) == 0
     time.sleep(0.2)
     assert not alive(family)
 
 
+def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
+    with running_server(tmp_path, STOP_BOUND + 5, WORKERS="2") as (proc, port):
+        assert httpx.get(f"http://127.0.0.1:{port}/health/live").json()["code"] == "0000"
+        assert len(descendants(proc.pid)) >= 3  # granian master + 2 workers
+
+
 def test_one_store_process_writes_radar_for_every_worker(tmp_path: Path) -> None:
-    port = free_port()
-    proc = start_server(server_env(tmp_path, port, WORKERS=2, RADAR_ENABLED="true"), tmp_path / "server.log")
     ids = [f"store-proc-{i:04d}" for i in range(40)]
-    try:
-        wait_ready(port)
+    with running_server(tmp_path, STOP_BOUND + 10, WORKERS="2", RADAR_ENABLED="true") as (proc, port):
         stores = [p for p in descendants(proc.pid) if "app.system.radar.sink" in " ".join(p.cmdline())]
         assert len(stores) == 1
         socket_path = stores[0].environ()["TRELLIS_RADAR_SINK"]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
             for request_id in ids:  # a captured path (not excluded) answering the 1300 envelope
                 assert client.get("/api/v1/no-such-route", headers={"X-Request-ID": request_id}).json()["code"] == "1300"
-    finally:
-        family = descendants(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=STOP_BOUND + 10) == 0
-    time.sleep(0.2)
-    assert not alive(family)
     assert not Path(socket_path).exists()
     with sqlite3.connect(tmp_path / "radar.sqlite3") as db:
         stored = {row[0] for row in db.execute("SELECT x_request_id FROM radar_requests WHERE x_request_id LIKE 'store-proc-%'")}

@@ -87,3 +87,15 @@ def all_models() -> list[type[Model]]:
     for app_models in Tortoise.apps.values():
         out.extend(app_models.values())
     return out
+
+
+def tortoise_client_classes() -> list[type[BaseDBAsyncClient]]:
+    """Every loaded Tortoise client class (backends load theirs when a connection is configured)."""
+    seen: list[type[BaseDBAsyncClient]] = []
+    stack: list[type[BaseDBAsyncClient]] = [BaseDBAsyncClient]
+    while stack:
+        cls = stack.pop()
+        if cls not in seen:
+            seen.append(cls)
+            stack.extend(cls.__subclasses__())
+    return seen

@@ -22,6 +22,8 @@ from typing import Any
 from loguru import logger
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
+from app.core.database import tortoise_client_classes
+
 Listener = Callable[[], Awaitable[None]]
 
 _EXECUTE_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
@@ -128,18 +130,6 @@ def _wrap_rollback(method: Callable[..., Any]) -> Callable[..., Any]:
     return tracked_rollback
 
 
-def tortoise_client_classes() -> list[type[BaseDBAsyncClient]]:
-    """Every loaded Tortoise client class (backends load theirs when a connection is configured)."""
-    seen: list[type[BaseDBAsyncClient]] = []
-    stack: list[type[BaseDBAsyncClient]] = [BaseDBAsyncClient]
-    while stack:
-        cls = stack.pop()
-        if cls not in seen:
-            seen.append(cls)
-            stack.extend(cls.__subclasses__())
-    return seen
-
-
 def install_write_tracking() -> int:
     """Wrap every loaded client class's execute/commit/rollback methods (idempotent); return how many."""
     wrappers: dict[str, Callable[[str, Callable[..., Any]], Callable[..., Any]]] = {name: _wrap_execute for name in _EXECUTE_METHODS}
@@ -158,4 +148,4 @@ def install_write_tracking() -> int:
     return count
 
 
-__all__ = ["ignore_connection", "install_write_tracking", "is_write_statement", "set_listener", "tortoise_client_classes"]
+__all__ = ["ignore_connection", "install_write_tracking", "is_write_statement", "set_listener"]

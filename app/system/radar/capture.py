@@ -21,6 +21,7 @@ import orjson
 from loguru import logger
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.core.database import tortoise_client_classes
 from app.system.radar.redact import redact_sql_params, redact_value, truncate
 
 RADAR_CONNECTION = "conn_radar"
@@ -102,21 +103,10 @@ def _wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     return captured
 
 
-def _all_client_classes() -> list[type]:
-    seen: list[type] = []
-    stack: list[type] = [BaseDBAsyncClient]
-    while stack:
-        cls = stack.pop()
-        if cls not in seen:
-            seen.append(cls)
-            stack.extend(cls.__subclasses__())
-    return seen
-
-
 def install_sql_capture() -> int:
     """Wrap every loaded Tortoise client class's execute methods (idempotent); return how many."""
     count = 0
-    for cls in _all_client_classes():
+    for cls in tortoise_client_classes():
         for name in _METHODS:
             method = cls.__dict__.get(name)
             if method is None or getattr(method, "__radar_wrapped__", False) or not inspect.iscoroutinefunction(method):

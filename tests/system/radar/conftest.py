@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from tortoise import connections
 from app.core.database import SYSTEM_CONNECTION
 from app.core.responses import Success
 from app.system.radar import radar_log
+from app.system.radar.redact import REDACTED
 from tests import services
 from tests.conftest import _tmp_dir, reset_database
 
@@ -77,3 +79,31 @@ async def flush(app: FastAPI) -> None:
 
 def dump_all(rows: list[Any]) -> str:
     return " ".join(repr(r.__dict__) for r in rows)
+
+
+def request_row(**changes: Any) -> dict[str, Any]:
+    """A plausible ``radar_requests`` row as the middleware builds it, with ``changes`` applied."""
+    row: dict[str, Any] = {
+        "x_request_id": "plan-0001",
+        "method": "POST",
+        "path": "/api/v1/x",
+        "path_template": None,
+        "client_ip": "1.2.3.4",
+        "client_port": 9,
+        "user_id": None,
+        "user_name": "bob",
+        "query_params": None,
+        "request_headers": {"authorization": REDACTED, "host": "t"},
+        "request_body": '{"a":1}',
+        "response_status": 200,
+        "response_headers": {"content-type": "application/json"},
+        "response_body": None,
+        "business_code": "0000",
+        "duration_ms": 1.5,
+        "error_type": None,
+        "error_message": None,
+        "error_traceback": None,
+        "created_at": datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+    }
+    row.update(changes)
+    return row

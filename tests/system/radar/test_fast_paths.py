@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -32,6 +32,7 @@ from app.system.radar.redact import (
 )
 from app.system.radar.writer import RadarRecord, _plan
 from tests.conftest import base_settings
+from tests.system.radar.conftest import request_row
 
 # The package exports the function ``redact``, which shadows the module of the same name.
 redact_module = importlib.import_module("app.system.radar.redact")
@@ -226,33 +227,6 @@ def _reference(model: type[Model], row: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _request_row(**changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "x_request_id": "plan-0001",
-        "method": "POST",
-        "path": "/api/v1/x",
-        "path_template": None,
-        "client_ip": "1.2.3.4",
-        "client_port": 9,
-        "user_id": None,
-        "user_name": "bob",
-        "query_params": None,
-        "request_headers": {"authorization": REDACTED, "host": "t"},
-        "request_body": '{"a":1}',
-        "response_status": 200,
-        "response_headers": {"content-type": "application/json"},
-        "response_body": None,
-        "business_code": "0000",
-        "duration_ms": 1.5,
-        "error_type": None,
-        "error_message": None,
-        "error_traceback": None,
-        "created_at": datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
-    }
-    row.update(changes)
-    return row
-
-
 ROW_VARIANTS = [
     {},
     {"duration_ms": 2, "client_port": True, "resolved": True, "x_request_id": 5},  # other types are converted as before
@@ -265,7 +239,7 @@ ROW_VARIANTS = [
 @pytest.mark.filterwarnings("ignore:DateTimeField created_at received a naive datetime")
 @pytest.mark.parametrize("changes", ROW_VARIANTS)
 async def test_the_column_plan_converts_like_to_db_value(radar_app: FastAPI, changes: dict[str, Any]) -> None:
-    row = _request_row(**changes)
+    row = request_row(**changes)
     assert _plan(RadarRequest).values(row) == _reference(RadarRequest, row)
     query = {"sql_text": "SELECT 1", "params": None, "operation": "SELECT", "duration_ms": 0.1, "connection_name": "c"}
     parent = {"created_at": row["created_at"], "x_request_id": "plan-0001"}
@@ -276,7 +250,7 @@ async def test_the_column_plan_converts_like_to_db_value(radar_app: FastAPI, cha
 
 @pytest.mark.parametrize("changes", [{"user_name": "n" * 256}, {"method": None}, {"method": "M" * 11}])
 async def test_the_column_plan_rejects_what_to_db_value_rejects(radar_app: FastAPI, changes: dict[str, Any]) -> None:
-    row = _request_row(**changes)
+    row = request_row(**changes)
     with pytest.raises(ValidationError) as reference:
         _reference(RadarRequest, row)
     with pytest.raises(ValidationError) as planned:
@@ -298,7 +272,7 @@ async def test_records_still_land_whole_in_the_store(radar_app: FastAPI) -> None
             }
         ]
         logs = [{"level": "INFO", "message": f"log {i}", "data": None, "source": "m.f:1", "offset_ms": 0.3}]
-        writer.submit(RadarRecord(_request_row(x_request_id=f"plan-row-{i}"), queries, logs if i != 1 else []))
+        writer.submit(RadarRecord(request_row(x_request_id=f"plan-row-{i}"), queries, logs if i != 1 else []))
     await asyncio.wait_for(writer.queue.join(), 30)
     stored = await RadarRequest.filter(x_request_id__startswith="plan-row-").order_by("x_request_id")
     assert [r.x_request_id for r in stored] == ["plan-row-0", "plan-row-1", "plan-row-2"]

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -25,34 +24,20 @@ from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from app.system.radar.sink import SINK_ENV, SinkClient, decode_batch, encode_batch
 from app.system.radar.writer import RadarRecord, RadarWriter
 from tests import services
-from tests.system.radar.conftest import radar_db_url
+from tests.system.radar.conftest import radar_db_url, request_row
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def record(x_request_id: str, *, with_children: bool = True) -> RadarRecord:
-    request: dict[str, Any] = {
-        "x_request_id": x_request_id,
-        "method": "POST",
-        "path": "/api/v1/x",
+    changes = {
         "path_template": "/api/v1/x",
-        "client_ip": "1.2.3.4",
-        "client_port": 9,
         "user_id": 7,
         "user_name": "bøb",
-        "query_params": None,
-        "request_headers": {"authorization": "[REDACTED]", "host": "t"},
         "request_body": '{"a":"ü"}',
-        "response_status": 200,
-        "response_headers": {"content-type": "application/json"},
         "response_body": '{"code":"0000"}',
-        "business_code": "0000",
-        "duration_ms": 1.5,
-        "error_type": None,
-        "error_message": None,
-        "error_traceback": None,
-        "created_at": datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
     }
+    request = request_row(x_request_id=x_request_id, **changes)
     queries = [
         {"sql_text": "SELECT 1", "params": "[1]", "operation": "SELECT", "duration_ms": 0.2, "connection_name": "c", "start_offset_ms": 0.1}
     ]

@@ -114,6 +114,16 @@ class Remote:
         return Remote(self.client, token)
 
 
+async def two_server_env(
+    backend: services.Backend, settings: Settings, app_factory: Callable[..., FastAPI], tmp_path: Path
+) -> dict[str, str]:
+    """The environment of two replicas of one deployment on an emptied PostgreSQL database."""
+    if backend.name != "postgres":
+        pytest.skip("the two-server scenario runs against PostgreSQL")
+    await reset_database(app_factory(), backend.name)
+    return server_env(settings, tmp_path, uuid.uuid4().hex)
+
+
 def api_id(admin: Remote, method: str, path: str) -> str:
     page = admin.ok("POST", "/apis/search", {"apiPath": MANAGE + path, "apiMethod": method, "size": 100})
     return str(next(row["id"] for row in page["records"] if row["apiPath"] == MANAGE + path))
@@ -122,10 +132,7 @@ def api_id(admin: Remote, method: str, path: str) -> str:
 async def test_a_change_through_one_server_is_seen_by_the_other(
     backend: services.Backend, settings: Settings, app_factory: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
-    if backend.name != "postgres":
-        pytest.skip("the two-server scenario runs against PostgreSQL")
-    await reset_database(app_factory(), backend.name)
-    env = server_env(settings, tmp_path, uuid.uuid4().hex)
+    env = await two_server_env(backend, settings, app_factory, tmp_path)
     with granian(env, free_port()) as one, granian(env, free_port()) as two:
         admin = Remote(one).login("Soybean", "123456")
         home = next(m["id"] for m in admin.ok("POST", "/menus/search", {})["records"] if m["routeName"] == "home")
@@ -154,10 +161,7 @@ async def test_a_change_through_one_server_is_seen_by_the_other(
 async def test_a_write_through_one_server_empties_the_others_page_cache(
     backend: services.Backend, settings: Settings, app_factory: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
-    if backend.name != "postgres":
-        pytest.skip("the two-server scenario runs against PostgreSQL")
-    await reset_database(app_factory(), backend.name)
-    env = server_env(settings, tmp_path, uuid.uuid4().hex)
+    env = await two_server_env(backend, settings, app_factory, tmp_path)
     page = {"userName": "cached", "size": 10}
     with granian(env, free_port()) as one, granian(env, free_port()) as two:
         writer, reader = Remote(one).login("Soybean", "123456"), Remote(two).login("Soybean", "123456")
