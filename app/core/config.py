@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     #: FastAPI's native OpenTelemetry (tracing, metrics, logs through the globally configured providers).
     TELEMETRY_ENABLED: bool = False
     #: List pages kept per worker, valid until the next write anywhere (0: no page cache; see docs/caching.md).
-    PAGE_CACHE_ENTRIES: int = Field(default=512, ge=0)
+    PAGE_CACHE_ENTRIES: int = Field(default=256, ge=0)
     #: Upper bound on a page's age: how long a write made outside Trellis can stay unseen.
     PAGE_CACHE_MAX_AGE_SECONDS: float = Field(default=60.0, gt=0)
     TIMEZONE: str = "UTC"

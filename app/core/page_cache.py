@@ -50,7 +50,7 @@ class PageCache:
     read-only (the envelope only serialises them).
     """
 
-    def __init__(self, max_entries: int = 512, max_age: float = 60.0) -> None:
+    def __init__(self, max_entries: int = 256, max_age: float = 60.0) -> None:
         self.max_entries = max_entries
         self.max_age = max_age
         self._entries: OrderedDict[Hashable, tuple[str, float, Any]] = OrderedDict()

@@ -1,13 +1,15 @@
 """Radar's store writer: a bounded queue drained by one batch-writing task per worker.
 
-With ``forward`` (a worker under the supervisor's store process, see
-``app.system.radar.sink``) each batch is handed over instead, and written here
-only when the hand-over fails. Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
+Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
 record is dropped and counted, so a slow or dead Radar store never blocks or
 fails a request. The task writes up to ``BATCH_SIZE`` records per round; a
 failing write is logged (rate-limited) and the batch dropped. Every
 ``PRUNE_INTERVAL`` seconds it deletes rows older than ``RADAR_RETENTION_HOURS``
 and trims requests beyond ``RADAR_MAX_ROWS``.
+
+With ``forward`` (a worker under the supervisor's store process, see
+``app.system.radar.sink``) each batch is handed over instead, written here
+only when the hand-over fails, and the store process prunes.
 """
 
 from __future__ import annotations
