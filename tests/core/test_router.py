@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
@@ -12,13 +12,15 @@ from tortoise.expressions import Q
 from app.core.code import Code
 from app.core.config import Settings
 from app.core.crud import CRUDBase
-from app.core.ctx import CTX_ROLE_CODES
+from app.core.ctx import CTX_ROLE_CODES, CTX_USER_ID
 from app.core.exceptions import BizError
+from app.core.page_cache import get_page_cache
 from app.core.policy import DataPolicy, register_policies
 from app.core.responses import Success
 from app.core.router import ACTIONS, CRUDRouter, RouteInfo, get_route_info
 from app.core.schema import PageQueryBase, SchemaBase, make_optional
 from app.core.sqids import encode_id
+from app.core.write_tracking import install_write_tracking, set_listener
 from tests import services
 from tests.core.crud_models import Gadget, Node, Note, capture_sql, make_app, started
 
@@ -368,3 +370,62 @@ async def test_tree_endpoint_awaits_an_async_record_transform(serve: Callable[..
         tree = (await client.get("/api/v1/nodes/tree")).json()["data"]
         assert [n["title"] for n in tree] == ["ROOT"]
         assert [c["title"] for c in tree[0]["children"]] == ["CHILD"]
+
+
+class Versions:
+    """Stands in for the authentication step (observes the data version) and for a committed write (replaces it)."""
+
+    def __init__(self) -> None:
+        self.current = "v1"
+        self.count = 0
+
+    async def observe(self, request: Request) -> None:
+        CTX_USER_ID.set(int(request.headers.get("x-user", "1")))
+        get_page_cache().observe(self.current)
+
+    async def written(self) -> None:
+        get_page_cache().local_write()
+        self.count += 1
+        self.current = f"v{self.count + 1}"
+
+
+@pytest.fixture
+def versions() -> Iterator[Versions]:
+    chosen = Versions()
+    previous = set_listener(chosen.written)
+    yield chosen
+    set_listener(previous)
+
+
+async def test_list_cache_reuses_a_page_until_the_next_write(
+    serve: Callable[..., AsyncIterator[httpx.AsyncClient]], versions: Versions
+) -> None:
+    router = gadget_router(list_cache=True, action_dependencies={"list": [Depends(versions.observe)]})
+    async with serve(router) as client:
+        install_write_tracking()  # the backend's client class is loaded now (start-up does the same)
+        await Gadget.create(name="a", code="A")
+        first = (await client.post("/api/v1/gadgets/search", json={"size": 10})).json()["data"]
+        with capture_sql() as sql:
+            again = (await client.post("/api/v1/gadgets/search", json={"size": 10})).json()["data"]
+        assert again == first and first["total"] == 1 and sql.statements == []
+        await Gadget.create(name="b", code="B")
+        assert (await client.post("/api/v1/gadgets/search", json={"size": 10})).json()["data"]["total"] == 2
+        assert (await client.post("/api/v1/gadgets/search", json={"size": 1})).json()["data"]["records"][0]["name"] == "a"
+
+
+async def test_list_cache_keeps_a_page_per_caller_when_a_data_policy_applies(
+    serve: Callable[..., AsyncIterator[httpx.AsyncClient]], versions: Versions
+) -> None:
+    async def own_price_or_less(request: Request) -> Q:
+        return Q(price__lte=CTX_USER_ID.get() * 10)
+
+    router = gadget_router(list_cache=True, data_policy=own_price_or_less, action_dependencies={"list": [Depends(versions.observe)]})
+    async with serve(router) as client:
+        for i, price in enumerate((5, 15, 25)):
+            await Gadget.create(name=f"g{i}", code=f"C{i}", price=price)
+
+        async def total(user: int) -> int:
+            page = (await client.post("/api/v1/gadgets/search", json={}, headers={"x-user": str(user)})).json()["data"]
+            return int(page["total"])
+
+        assert [await total(1), await total(3), await total(1), await total(3)] == [1, 3, 1, 3]
