@@ -8,6 +8,8 @@ connection.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -87,6 +89,33 @@ def all_models() -> list[type[Model]]:
     for app_models in Tortoise.apps.values():
         out.extend(app_models.values())
     return out
+
+
+def patch_client_methods(
+    names: Iterable[str],
+    wrap: Callable[[str, Callable[..., Any]], Callable[..., Any]],
+    marker: str,
+    base: type[BaseDBAsyncClient] = BaseDBAsyncClient,
+) -> int:
+    """Replace each coroutine method ``names`` defined by a loaded client class (``base`` and below) by ``wrap(name, method)``.
+
+    Idempotent per ``marker``: a method carrying it (``functools.wraps`` copies
+    it through other wrappers) is left alone. Returns how many were wrapped.
+    Radar's SQL capture and the page cache's write tracking both hook Tortoise here.
+    """
+    count = 0
+    for cls in tortoise_client_classes():
+        if not issubclass(cls, base):
+            continue
+        for name in names:
+            method = cls.__dict__.get(name)
+            if method is None or getattr(method, marker, False) or not inspect.iscoroutinefunction(method):
+                continue
+            wrapped = wrap(name, method)
+            setattr(wrapped, marker, True)
+            setattr(cls, name, wrapped)
+            count += 1
+    return count
 
 
 def tortoise_client_classes() -> list[type[BaseDBAsyncClient]]:

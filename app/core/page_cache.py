@@ -61,11 +61,6 @@ class PageCache:
         self.hits = 0
         self.misses = 0
 
-    def configure(self, max_entries: int, max_age: float) -> None:
-        self.max_entries = max_entries
-        self.max_age = max_age
-        self.clear()
-
     def __len__(self) -> int:
         return len(self._entries)
 

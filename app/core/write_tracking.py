@@ -13,7 +13,6 @@ not clearly a read counts as a write (a false write only costs a cache miss).
 from __future__ import annotations
 
 import functools
-import inspect
 import weakref
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -22,7 +21,7 @@ from typing import Any
 from loguru import logger
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
-from app.core.database import tortoise_client_classes
+from app.core.database import patch_client_methods
 
 Listener = Callable[[], Awaitable[None]]
 
@@ -32,7 +31,7 @@ _READ_KEYWORDS = ("SELECT", "PRAGMA", "SHOW", "EXPLAIN", "DESCRIBE", "SET", "SAV
 _DATA_CHANGING = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
 _MARK = "__trellis_write_tracked__"
 
-_listeners: list[Listener] = []
+_listener: list[Listener | None] = [None]
 _ignored_connections: set[str] = set()
 #: Open transactions (outermost clients) that wrote: they notify after their commit.
 _dirty: weakref.WeakSet[BaseDBAsyncClient] = weakref.WeakSet()
@@ -51,8 +50,7 @@ def is_write_statement(sql: str) -> bool:
 
 def set_listener(listener: Listener | None) -> Listener | None:
     """Make ``listener`` the one coroutine called after each committed write; return the previous one."""
-    previous = _listeners[0] if _listeners else None
-    _listeners[:] = [listener] if listener is not None else []
+    previous, _listener[0] = _listener[0], listener
     return previous
 
 
@@ -71,11 +69,13 @@ def _outermost(client: BaseDBAsyncClient) -> BaseDBAsyncClient:
 
 
 async def _notify() -> None:
-    for listener in list(_listeners):
-        try:
-            await listener()
-        except Exception:  # noqa: BLE001 - the write itself succeeded; the listener degrades on its own
-            logger.exception("write listener failed")
+    listener = _listener[0]
+    if listener is None:
+        return
+    try:
+        await listener()
+    except Exception:  # noqa: BLE001 - the write itself succeeded; the listener degrades on its own
+        logger.exception("write listener failed")
 
 
 async def _wrote(client: BaseDBAsyncClient) -> None:
@@ -102,7 +102,6 @@ def _wrap_execute(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             if always or is_write_statement(query):
                 await _wrote(self)  # also after a failure: a partly applied statement must not hide
 
-    setattr(tracked, _MARK, True)
     return tracked
 
 
@@ -116,7 +115,6 @@ def _wrap_commit(method: Callable[..., Any]) -> Callable[..., Any]:
                 _dirty.discard(self)
                 await _notify()
 
-    setattr(tracked_commit, _MARK, True)
     return tracked_commit
 
 
@@ -126,26 +124,14 @@ def _wrap_rollback(method: Callable[..., Any]) -> Callable[..., Any]:
         _dirty.discard(self)
         await method(self)
 
-    setattr(tracked_rollback, _MARK, True)
     return tracked_rollback
 
 
 def install_write_tracking() -> int:
     """Wrap every loaded client class's execute/commit/rollback methods (idempotent); return how many."""
-    wrappers: dict[str, Callable[[str, Callable[..., Any]], Callable[..., Any]]] = {name: _wrap_execute for name in _EXECUTE_METHODS}
-    wrappers["commit"] = lambda _name, method: _wrap_commit(method)
-    wrappers["rollback"] = lambda _name, method: _wrap_rollback(method)
-    count = 0
-    for cls in tortoise_client_classes():
-        for name, wrap in wrappers.items():
-            if name in ("commit", "rollback") and not issubclass(cls, TransactionalDBClient):
-                continue
-            method = cls.__dict__.get(name)
-            if method is None or getattr(method, _MARK, False) or not inspect.iscoroutinefunction(method):
-                continue
-            setattr(cls, name, wrap(name, method))
-            count += 1
-    return count
+    count = patch_client_methods(_EXECUTE_METHODS, _wrap_execute, _MARK)
+    count += patch_client_methods(("commit",), lambda _name, method: _wrap_commit(method), _MARK, base=TransactionalDBClient)
+    return count + patch_client_methods(("rollback",), lambda _name, method: _wrap_rollback(method), _MARK, base=TransactionalDBClient)
 
 
 __all__ = ["ignore_connection", "install_write_tracking", "is_write_statement", "set_listener"]

@@ -9,7 +9,6 @@ Outside a captured request the wrappers cost one ContextVar lookup.
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -21,10 +20,11 @@ import orjson
 from loguru import logger
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.core.database import tortoise_client_classes
+from app.core.database import patch_client_methods
 from app.system.radar.redact import redact_sql_params, redact_value, truncate
 
 RADAR_CONNECTION = "conn_radar"
+_MARK = "__radar_wrapped__"
 MAX_SQL_CHARS = 5000
 MAX_PARAMS = 100
 MAX_QUERIES_PER_REQUEST = 500
@@ -99,21 +99,12 @@ def _wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             _IN_SQL.reset(token)
             _record(capture, self, name, query, args=args or tuple(kwargs.values()), began=began)
 
-    captured.__radar_wrapped__ = True  # type: ignore[attr-defined]
     return captured
 
 
 def install_sql_capture() -> int:
     """Wrap every loaded Tortoise client class's execute methods (idempotent); return how many."""
-    count = 0
-    for cls in tortoise_client_classes():
-        for name in _METHODS:
-            method = cls.__dict__.get(name)
-            if method is None or getattr(method, "__radar_wrapped__", False) or not inspect.iscoroutinefunction(method):
-                continue
-            setattr(cls, name, _wrap(name, method))
-            count += 1
-    return count
+    return patch_client_methods(_METHODS, _wrap, _MARK)
 
 
 def _caller(depth: int) -> str:

@@ -48,16 +48,38 @@ def _business_code(body: bytes) -> str | None:
     return None
 
 
-class _Response:
-    """What the app sent: status, raw headers and body chunks (up to the cap)."""
+class _Body:
+    """Body chunks as sent, kept until ``cap`` bytes and joined once.
 
-    __slots__ = ("chunks", "headers", "size", "status")
+    A one-chunk body stays the very object the app sent (no copy), so the
+    redaction memo hashes it at most once.
+    """
 
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+    __slots__ = ("cap", "chunks", "size")
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
         self.chunks: list[bytes] = []
         self.size = 0
+
+    def add(self, chunk: bytes | bytearray | memoryview) -> None:
+        if chunk and self.size < self.cap:
+            self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+            self.size += len(chunk)
+
+    def join(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+class _Response:
+    """What the app sent: status, raw headers and the body (up to the cap)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, cap: int) -> None:
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = _Body(cap)
 
 
 class RadarMiddleware:
@@ -67,6 +89,8 @@ class RadarMiddleware:
         self.writer = writer
         self.body_limit = settings.RADAR_MAX_BODY_SIZE
         self.keep_response = settings.RADAR_CAPTURE_RESPONSE_BODY
+        #: Bytes of a body kept for redaction: past the stored limit, enough to mark the truncation.
+        self.capture_cap = self.body_limit * 2 + 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not should_capture(scope.get("path", "")):
@@ -74,31 +98,19 @@ class RadarMiddleware:
             return
         capture = RequestCapture(x_request_id=CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
         created_at = datetime.now(UTC)
-        # Chunks are kept as sent and joined once: a one-chunk body stays the very
-        # object the app sent (no copy), so the redaction memo hashes it at most once.
-        request_chunks: list[bytes] = []
-        response = _Response()
-        cap = self.body_limit * 2 + 1024
-        request_size = 0
+        request_body = _Body(self.capture_cap)
+        response = _Response(self.capture_cap)
 
         async def recording_receive() -> Message:
-            nonlocal request_size
             message = await receive()
-            if message["type"] == "http.request" and request_size < cap:
-                chunk = message.get("body", b"")
-                if chunk:
-                    request_chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
-                    request_size += len(chunk)
+            if message["type"] == "http.request":
+                request_body.add(message.get("body", b""))
             return message
 
         async def recording_send(message: Message) -> None:
             kind = message["type"]
             if kind == "http.response.body":
-                if response.size < cap:
-                    chunk = message.get("body", b"")
-                    if chunk:
-                        response.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
-                        response.size += len(chunk)
+                response.body.add(message.get("body", b""))
             elif kind == "http.response.start":
                 response.status = message["status"]
                 response.headers = message.get("headers", [])
@@ -113,7 +125,7 @@ class RadarMiddleware:
             raise
         finally:
             CTX_CAPTURE.reset(token)
-            self._submit(scope, capture, created_at=created_at, body=b"".join(request_chunks), response=response, error=error)
+            self._submit(scope, capture, created_at=created_at, body=request_body.join(), response=response, error=error)
 
     def _submit(
         self,
@@ -142,7 +154,7 @@ class RadarMiddleware:
         error: BaseException | None,
     ) -> dict[str, Any]:
         req_headers = redact_raw_headers(scope.get("headers", []))
-        res_body = b"".join(response.chunks)
+        res_body = response.body.join()
         route = scope.get("route")
         client = scope.get("client")
         state = scope.get("state", {})
