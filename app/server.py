@@ -22,6 +22,7 @@ workers.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -63,6 +64,9 @@ def serve_granian(settings: Settings) -> None:
     # process, so each starts with the modules loaded (about a second less per start or
     # respawn). Importing is side-effect free by rule (tests/test_import_is_boring.py).
     import app.system  # noqa: F401
+
+    # Workers inherit these modules: frozen, their collections never walk (and so never copy) them.
+    gc.freeze()
 
     server = Server(
         "app.factory:create_app",

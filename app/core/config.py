@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     PAGE_CACHE_ENTRIES: int = Field(default=256, ge=0)
     #: Upper bound on a page's age: how long a write made outside Trellis can stay unseen.
     PAGE_CACHE_MAX_AGE_SECONDS: float = Field(default=60.0, gt=0)
+    #: First-generation GC threshold of a started process; start-up objects are frozen too (0: Python's defaults; app/core/gc_tuning.py).
+    GC_GEN0_THRESHOLD: int = Field(default=20_000, ge=0)
     TIMEZONE: str = "UTC"
 
     SECRET_KEY: str | None = None

@@ -10,6 +10,7 @@ from loguru import logger
 
 from app.core.config import Settings
 from app.core.database import all_models, close_db, init_db
+from app.core.gc_tuning import restore, settle_heap
 from app.core.init_lock import current_boot, run_init_once
 from app.core.lifecycle import AppHooks
 from app.core.migrate import migrate_embedded
@@ -51,10 +52,13 @@ async def start_process(app: FastAPI) -> None:
         logger.warning("Redis unreachable at start-up: running init locally without coordination")
         await hooks.run_init()
     await hooks.run_worker_start()
+    app.state.gc_settled = settle_heap(settings.GC_GEN0_THRESHOLD)
 
 
 async def stop_process(app: FastAPI) -> None:
     hooks: AppHooks = app.state.hooks
+    restore(getattr(app.state, "gc_settled", False))
+    app.state.gc_settled = False
     await hooks.run_shutdown()
     mux: RedisMux | None = getattr(app.state, "redis_mux", None)
     if mux is not None:

@@ -131,6 +131,7 @@ async def serve(path: str) -> None:
     """Listen on ``path`` and write what arrives until SIGTERM/SIGINT (then drain and stop)."""
     from app.core.config import get_settings
     from app.core.database import OrmApp, build_tortoise_config, close_db, init_db
+    from app.core.gc_tuning import restore, settle_heap
     from app.system.radar import RADAR_APP, RADAR_CONNECTION, RADAR_MODEL_MODULES, create_radar_tables, prepare_store
 
     settings = get_settings()
@@ -140,6 +141,7 @@ async def serve(path: str) -> None:
     writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
     writer.start()
     await writer.prune_quietly()
+    settled = settle_heap(settings.GC_GEN0_THRESHOLD)
 
     connections: set[asyncio.Task[Any]] = set()
 
@@ -175,6 +177,7 @@ async def serve(path: str) -> None:
             task.cancel()
         await writer.stop(drain_timeout=settings.SHUTDOWN_TIMEOUT_SECONDS)
         await close_db()
+        restore(settled)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
