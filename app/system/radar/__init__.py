@@ -46,7 +46,11 @@ def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: lis
     sink_path = os.environ.get(SINK_ENV) if settings.RADAR_STORE_PROCESS else None
     sink = SinkClient(sink_path) if sink_path else None
     writer = RadarWriter(
-        settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS, forward=sink.send if sink else None
+        settings.RADAR_QUEUE_SIZE,
+        settings.RADAR_RETENTION_HOURS,
+        settings.RADAR_MAX_ROWS,
+        forward=sink.send if sink else None,
+        body_limit=settings.RADAR_MAX_BODY_SIZE,
     )
     app.state.radar_writer = writer
     ignore_connection(RADAR_CONNECTION)  # Radar's own rows never invalidate the page cache

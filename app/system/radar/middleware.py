@@ -2,23 +2,25 @@
 
 It sits inside the catch-all middleware, so it sees unhandled exceptions
 (type, message, traceback) before they become code 1000, and re-raises them.
-Everything it keeps passes through ``redact``; the record goes to the writer's
-queue without waiting.
+It keeps references and scalars only (``RawRequest``); the record goes to the
+writer's queue without waiting, and redaction happens where rows are built
+(``app.system.radar.rows``), off the request path.
 """
 
 from __future__ import annotations
 
+import time
 import traceback
-from datetime import UTC, datetime
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.client_ip import client_ip
 from app.core.config import Settings
 from app.core.ctx import CTX_USER_ID, CTX_USER_NAME, CTX_X_REQUEST_ID
+from app.core.dependency import route_template
 from app.system.radar.capture import CTX_CAPTURE, RequestCapture
-from app.system.radar.redact import redact_body, redact_query_string, redact_raw_headers, truncate
+from app.system.radar.redact import truncate
+from app.system.radar.rows import ErrorInfo, RawRequest, business_code
 from app.system.radar.writer import RadarRecord, RadarWriter
 
 EXCLUDE_PREFIXES = (
@@ -37,15 +39,6 @@ INCLUDE_PREFIXES = ("/api/v1/auth/login", "/api/v1/auth/code-login", "/api/v1/au
 
 def should_capture(path: str) -> bool:
     return path.startswith(INCLUDE_PREFIXES) or not path.startswith(EXCLUDE_PREFIXES)
-
-
-def _business_code(body: bytes) -> str | None:
-    # The envelope is serialised with "code" first: read it without parsing the whole body.
-    if body.startswith(b'{"code":"'):
-        end = body.find(b'"', 9)
-        if 9 < end <= 25:
-            return body[9:end].decode("ascii", errors="replace")
-    return None
 
 
 class _Body:
@@ -89,6 +82,8 @@ class RadarMiddleware:
         self.writer = writer
         self.body_limit = settings.RADAR_MAX_BODY_SIZE
         self.keep_response = settings.RADAR_CAPTURE_RESPONSE_BODY
+        self.proxy_headers = settings.PROXY_HEADERS_ENABLED
+        self.trusted_hosts = tuple(settings.TRUSTED_HOSTS)
         #: Bytes of a body kept for redaction: past the stored limit, enough to mark the truncation.
         self.capture_cap = self.body_limit * 2 + 1024
 
@@ -97,7 +92,7 @@ class RadarMiddleware:
             await self.app(scope, receive, send)
             return
         capture = RequestCapture(x_request_id=CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
-        created_at = datetime.now(UTC)
+        created_at = time.time()
         request_body = _Body(self.capture_cap)
         response = _Response(self.capture_cap)
 
@@ -125,61 +120,43 @@ class RadarMiddleware:
             raise
         finally:
             CTX_CAPTURE.reset(token)
-            self._submit(scope, capture, created_at=created_at, body=request_body.join(), response=response, error=error)
+            self._submit(scope, capture, created_at, request_body, response, error=error)
 
     def _submit(
-        self,
-        scope: Scope,
-        capture: RequestCapture,
-        *,
-        created_at: datetime,
-        body: bytes,
-        response: _Response,
-        error: BaseException | None,
+        self, scope: Scope, capture: RequestCapture, created_at: float, body: _Body, response: _Response, *, error: BaseException | None
     ) -> None:
+        """Queue what was seen, as references and scalars: redaction and row building run off the request path."""
         try:
-            row = self._row(scope, capture, created_at=created_at, body=body, response=response, error=error)
+            response_body = response.body.join()
+            client = scope.get("client")
+            state = scope.get("state") or {}
+            raw = RawRequest(
+                capture.x_request_id,
+                created_at,
+                scope.get("method", ""),
+                scope.get("path", ""),
+                route_template(scope),
+                client_ip(scope, self.proxy_headers, self.trusted_hosts) or None,
+                client[1] if client else None,
+                CTX_USER_ID.get() or state.get("user_id") or None,
+                CTX_USER_NAME.get() or state.get("user_name"),
+                scope.get("query_string", b""),
+                scope.get("headers", []),
+                body.join(),
+                response.status if error is None else 500,
+                response.headers,
+                response_body if self.keep_response else None,
+                business_code(response_body),
+                capture.offset_ms(),
+                _error_info(error) if error is not None else None,
+            )
         except Exception:  # noqa: BLE001 - Radar must never fail a request
             return
-        self.writer.submit(RadarRecord(row, capture.queries, capture.logs))
+        self.writer.submit(RadarRecord(raw, capture.queries, capture.logs))
 
-    def _row(
-        self,
-        scope: Scope,
-        capture: RequestCapture,
-        *,
-        created_at: datetime,
-        body: bytes,
-        response: _Response,
-        error: BaseException | None,
-    ) -> dict[str, Any]:
-        req_headers = redact_raw_headers(scope.get("headers", []))
-        res_body = response.body.join()
-        route = scope.get("route")
-        client = scope.get("client")
-        state = scope.get("state", {})
-        return {
-            "x_request_id": capture.x_request_id,
-            "method": scope.get("method", "")[:10],
-            "path": scope.get("path", "")[:500],
-            "path_template": getattr(route, "path", None),
-            "client_ip": client_ip(scope, self.settings.PROXY_HEADERS_ENABLED, self.settings.TRUSTED_HOSTS)[:45] or None,
-            "client_port": client[1] if client else None,
-            "user_id": CTX_USER_ID.get() or state.get("user_id") or None,
-            "user_name": CTX_USER_NAME.get() or state.get("user_name"),
-            "query_params": redact_query_string(scope.get("query_string", b"").decode("latin-1")) or None,
-            "request_headers": req_headers,
-            "request_body": redact_body(body, req_headers.get("content-type", ""), self.body_limit),
-            "response_status": response.status if error is None else 500,
-            "response_headers": redact_raw_headers(response.headers),
-            "response_body": redact_body(res_body, "application/json", self.body_limit) if self.keep_response else None,
-            "business_code": _business_code(res_body) if error is None else "1000",  # the catch-all answers 1000
-            "duration_ms": capture.offset_ms(),
-            "error_type": type(error).__name__[:200] if error else None,
-            "error_message": truncate(str(error), 2000) if error else None,
-            "error_traceback": "".join(traceback.format_exception(error)) if error else None,
-            "created_at": created_at,
-        }
+
+def _error_info(error: BaseException) -> ErrorInfo:
+    return type(error).__name__[:200], truncate(str(error), 2000), "".join(traceback.format_exception(error))
 
 
 __all__ = ["EXCLUDE_PREFIXES", "INCLUDE_PREFIXES", "RadarMiddleware", "should_capture"]

@@ -5,8 +5,9 @@ checkpoints) cost a worker about half of what Radar costs it under load. With
 ``RADAR_STORE_PROCESS`` the supervisor (``python -m app``) starts this process
 beside the workers and tells them its socket (``TRELLIS_RADAR_SINK``); each
 worker's ``RadarWriter`` then sends its batches here as one length-prefixed
-JSON frame each, and this process writes and prunes them with the same code a
-worker would use. Nothing is lost when the process is missing or dies: a
+MessagePack frame each — raw captures, unredacted: the socket is private to
+this user — and this process redacts, writes and prunes them with the same
+code a worker would use. Nothing is lost when the process is missing or dies: a
 worker that cannot reach it writes its batches itself (``SinkClient``).
 """
 
@@ -19,12 +20,12 @@ import signal
 import struct
 import sys
 import time
-from datetime import datetime
 from typing import Any
 
-import orjson
+import msgpack
 from loguru import logger
 
+from app.system.radar.rows import RawRequest
 from app.system.radar.writer import RadarRecord, RadarWriter
 
 SINK_ENV = "TRELLIS_RADAR_SINK"
@@ -39,20 +40,30 @@ SEND_TIMEOUT = 5.0
 
 
 def encode_batch(batch: list[RadarRecord]) -> bytes:
-    """One frame: a 4-byte big-endian length, then ``[[request, queries, logs], ...]`` as JSON."""
-    payload = orjson.dumps([[record.request, record.queries, record.logs] for record in batch])
+    """One frame: a 4-byte big-endian length, then ``[[request, queries, logs], ...]`` in MessagePack.
+
+    MessagePack keeps bytes as bytes, so raw headers and bodies cross as they
+    were captured; the store process decodes and redacts them.
+    """
+    payload: bytes = msgpack.packb([(record.request, record.queries, record.logs) for record in batch], default=_plain)
     return _HEADER.pack(len(payload)) + payload
 
 
+def _plain(value: Any) -> Any:
+    """What MessagePack has no type for: a server's own header container as a list, anything else as text."""
+    try:
+        return list(value)
+    except TypeError:
+        return str(value)
+
+
 def decode_batch(payload: bytes) -> list[RadarRecord]:
-    """The records of one frame's payload (``created_at`` back to an aware datetime)."""
-    records = []
-    for request, queries, logs in orjson.loads(payload):
-        created = request.get("created_at")
-        if isinstance(created, str):
-            request["created_at"] = datetime.fromisoformat(created)
-        records.append(RadarRecord(request, queries, logs))
-    return records
+    """The records of one frame's payload; anything but the expected shape raises ``ValueError``."""
+    try:
+        items = msgpack.unpackb(payload)
+        return [RadarRecord(RawRequest.from_wire(request), queries, logs) for request, queries, logs in items]
+    except (msgpack.UnpackException, TypeError, ValueError) as exc:
+        raise ValueError(f"not a Radar batch ({type(exc).__name__})") from exc
 
 
 class SinkClient:
@@ -138,7 +149,9 @@ async def serve(path: str) -> None:
     url = prepare_store(settings)
     await init_db(build_tortoise_config([OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES)], timezone=settings.TIMEZONE))
     await create_radar_tables()
-    writer = RadarWriter(settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS)
+    writer = RadarWriter(
+        settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS, body_limit=settings.RADAR_MAX_BODY_SIZE
+    )
     writer.start()
     await writer.prune_quietly()
     settled = settle_heap(settings.GC_GEN0_THRESHOLD)

@@ -29,6 +29,7 @@ from tortoise.models import Model
 from tortoise.validators import MaxLengthValidator
 
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
+from app.system.radar.rows import RawRequest, request_row
 
 BATCH_SIZE = 200
 #: How long the writer gathers records before a write: fewer, larger batches
@@ -40,9 +41,9 @@ WRITE_TIMEOUT = 10.0
 
 @dataclass
 class RadarRecord:
-    """One captured request: its row and its children."""
+    """One captured request (raw, unredacted) and its children (already redacted)."""
 
-    request: dict[str, Any]
+    request: RawRequest
     queries: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -52,9 +53,12 @@ Forward = Callable[[list[RadarRecord]], Awaitable[bool]]
 
 
 class RadarWriter:
-    def __init__(self, queue_size: int, retention_hours: int, max_rows: int, forward: Forward | None = None) -> None:
+    def __init__(
+        self, queue_size: int, retention_hours: int, max_rows: int, forward: Forward | None = None, body_limit: int = 65536
+    ) -> None:
         self.queue: asyncio.Queue[RadarRecord] = asyncio.Queue(maxsize=queue_size)
         self.forward = forward
+        self.body_limit = body_limit
         self.retention_hours = retention_hours
         self.max_rows = max_rows
         self.dropped = 0
@@ -97,7 +101,7 @@ class RadarWriter:
                 batch.append(self.queue.get_nowait())
             try:
                 if self.forward is None or not await self.forward(batch):
-                    await asyncio.wait_for(write_batch(batch), WRITE_TIMEOUT)
+                    await asyncio.wait_for(write_batch(batch, self.body_limit), WRITE_TIMEOUT)
                 self.written += len(batch)
             except asyncio.CancelledError:
                 raise
@@ -127,15 +131,16 @@ class RadarWriter:
         return {"queued": self.queue.qsize(), "written": self.written, "dropped": self.dropped, "failed": self.failed}
 
 
-async def write_batch(batch: list[RadarRecord]) -> None:
-    requests = [r.request for r in batch]
+async def write_batch(batch: list[RadarRecord], body_limit: int) -> None:
+    """Build each record's row (redaction happens here) and insert the batch with its children."""
+    requests = [request_row(r.request, body_limit) for r in batch]
     try:
         await insert_rows(RadarRequest, requests)
     except IntegrityError:
         # A reused X-Request-ID (clients may send their own): keep the first, store the rest.
         await RadarRequest.bulk_create([RadarRequest(**row) for row in requests], ignore_conflicts=True)
-    await _insert_children(RadarQuery, [(r.request, r.queries) for r in batch if r.queries])
-    await _insert_children(RadarUserLog, [(r.request, r.logs) for r in batch if r.logs])
+    await _insert_children(RadarQuery, [(row, r.queries) for row, r in zip(requests, batch, strict=True) if r.queries])
+    await _insert_children(RadarUserLog, [(row, r.logs) for row, r in zip(requests, batch, strict=True) if r.logs])
 
 
 async def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:

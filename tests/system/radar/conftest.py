@@ -16,6 +16,7 @@ from app.core.database import SYSTEM_CONNECTION
 from app.core.responses import Success
 from app.system.radar import radar_log
 from app.system.radar.redact import REDACTED
+from app.system.radar.rows import RawRequest
 from tests import services
 from tests.conftest import _tmp_dir, reset_database
 
@@ -79,6 +80,31 @@ async def flush(app: FastAPI) -> None:
 
 def dump_all(rows: list[Any]) -> str:
     return " ".join(repr(r.__dict__) for r in rows)
+
+
+def raw_request(**changes: Any) -> RawRequest:
+    """A plausible capture as the middleware hands it over (unredacted), with ``changes`` applied."""
+    raw = RawRequest(
+        x_request_id="plan-0001",
+        created_at=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC).timestamp(),
+        method="POST",
+        path="/api/v1/x",
+        path_template=None,
+        client_ip="1.2.3.4",
+        client_port=9,
+        user_id=None,
+        user_name="bob",
+        query_string=b"",
+        request_headers=[(b"authorization", b"Bearer a-real-token"), (b"host", b"t")],
+        request_body=b'{"a":1}',
+        response_status=200,
+        response_headers=[(b"content-type", b"application/json")],
+        response_body=None,
+        business_code="0000",
+        duration_ms=1.5,
+        error=None,
+    )
+    return raw._replace(**changes)
 
 
 def request_row(**changes: Any) -> dict[str, Any]:

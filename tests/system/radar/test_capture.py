@@ -84,3 +84,14 @@ async def test_radar_off_captures_nothing(app_factory, backend) -> None:  # type
             assert (await http.post("/api/v1/radar-probe/echo", json={})).json()["code"] == "0000"
         assert not hasattr(app.state, "radar_writer")
         assert "conn_radar" not in app.state.tortoise_config["connections"]
+
+
+async def test_a_system_route_is_stored_under_its_full_template(radar_app: FastAPI, radar_client: httpx.AsyncClient) -> None:
+    """System routers are included lazily: the stored template is the full one, parameters named, not the router-local path."""
+    await radar_client.post("/api/v1/system-manage/users/search", json={}, headers={"X-Request-ID": "req-tmpl-0001"})
+    await radar_client.get("/api/v1/system-manage/roles/abc/menus", headers={"X-Request-ID": "req-tmpl-0002"})
+    await flush(radar_app)
+    search = await RadarRequest.get(x_request_id="req-tmpl-0001")
+    assert (search.path_template, search.business_code) == ("/api/v1/system-manage/users/search", "2100")
+    menus = await RadarRequest.get(x_request_id="req-tmpl-0002")
+    assert (menus.path, menus.path_template) == ("/api/v1/system-manage/roles/abc/menus", "/api/v1/system-manage/roles/{role_id}/menus")

@@ -30,9 +30,10 @@ from app.system.radar.redact import (
     redact_sql_params,
     sql_names_secret,
 )
+from app.system.radar.rows import request_row as build_row
 from app.system.radar.writer import RadarRecord, _plan
 from tests.conftest import base_settings
-from tests.system.radar.conftest import request_row
+from tests.system.radar.conftest import raw_request, request_row
 
 # The package exports the function ``redact``, which shadows the module of the same name.
 redact_module = importlib.import_module("app.system.radar.redact")
@@ -191,7 +192,7 @@ async def _capture(chunks: list[bytes], request_chunks: list[bytes], limit: int 
         "client": ("1.2.3.4", 9),
     }
     await middleware(scope, receive, send)
-    return writer.records[0].request
+    return build_row(writer.records[0].request, limit)
 
 
 async def test_a_body_sent_in_chunks_is_stored_as_one() -> None:
@@ -272,7 +273,7 @@ async def test_records_still_land_whole_in_the_store(radar_app: FastAPI) -> None
             }
         ]
         logs = [{"level": "INFO", "message": f"log {i}", "data": None, "source": "m.f:1", "offset_ms": 0.3}]
-        writer.submit(RadarRecord(request_row(x_request_id=f"plan-row-{i}"), queries, logs if i != 1 else []))
+        writer.submit(RadarRecord(raw_request(x_request_id=f"plan-row-{i}"), queries, logs if i != 1 else []))
     await asyncio.wait_for(writer.queue.join(), 30)
     stored = await RadarRequest.filter(x_request_id__startswith="plan-row-").order_by("x_request_id")
     assert [r.x_request_id for r in stored] == ["plan-row-0", "plan-row-1", "plan-row-2"]

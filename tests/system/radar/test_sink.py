@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgpack
 import pytest
 from fastapi import FastAPI
 
@@ -24,20 +25,20 @@ from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from app.system.radar.sink import SINK_ENV, SinkClient, decode_batch, encode_batch
 from app.system.radar.writer import RadarRecord, RadarWriter
 from tests import services
-from tests.system.radar.conftest import radar_db_url, request_row
+from tests.system.radar.conftest import radar_db_url, raw_request
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def record(x_request_id: str, *, with_children: bool = True) -> RadarRecord:
-    changes = {
-        "path_template": "/api/v1/x",
-        "user_id": 7,
-        "user_name": "bøb",
-        "request_body": '{"a":"ü"}',
-        "response_body": '{"code":"0000"}',
-    }
-    request = request_row(x_request_id=x_request_id, **changes)
+    request = raw_request(
+        x_request_id=x_request_id,
+        path_template="/api/v1/x",
+        user_id=7,
+        user_name="bøb",
+        request_body='{"a":"ü"}'.encode(),
+        response_body=b'{"code":"0000"}',
+    )
     queries = [
         {"sql_text": "SELECT 1", "params": "[1]", "operation": "SELECT", "duration_ms": 0.2, "connection_name": "c", "start_offset_ms": 0.1}
     ]
@@ -50,6 +51,32 @@ def test_a_batch_survives_the_frame_unchanged() -> None:
     frame = encode_batch(batch)
     assert int.from_bytes(frame[:4], "big") == len(frame) - 4
     assert decode_batch(frame[4:]) == batch
+
+
+def test_a_server_s_own_header_container_crosses_as_pairs() -> None:
+    class Headers:
+        def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+            return iter([(b"host", b"t")])
+
+    sent = RadarRecord(raw_request(request_headers=Headers()))
+    (received,) = decode_batch(encode_batch([sent])[4:])
+    assert received.request.request_headers == [(b"host", b"t")]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\xc1",
+        b"not msgpack at all",
+        msgpack.packb([[1, 2]]),
+        msgpack.packb([[[1], [], []]]),
+        msgpack.packb({"a": 1}),
+        msgpack.packb([1]) + b"x",
+    ],
+)
+def test_a_frame_that_is_not_a_batch_is_refused_with_value_error(payload: bytes) -> None:
+    with pytest.raises(ValueError, match="not a Radar batch"):
+        decode_batch(payload)
 
 
 @dataclass
@@ -89,13 +116,16 @@ async def test_records_handed_to_the_store_process_land_whole(store: Store) -> N
     assert await client.send([record(ids[0]), record(ids[1], with_children=False)])
     assert await client.send([record(ids[2])])
     await client.close()
-    for _ in range(200):  # the store gathers for a quarter second before it writes
-        if await RadarRequest.filter(x_request_id__in=ids).count() == 3:
+    for _ in range(200):  # the store gathers for a quarter second, then writes requests, queries and logs in turn
+        counts = [await model.filter(x_request_id__in=ids).count() for model in (RadarRequest, RadarQuery, RadarUserLog)]
+        if counts == [3, 2, 2]:
             break
         await asyncio.sleep(0.05)
     stored = await RadarRequest.filter(x_request_id__in=ids).order_by("x_request_id")
     assert [row.x_request_id for row in stored] == ids
     assert stored[0].user_name == "bøb" and stored[0].request_headers == {"authorization": "[REDACTED]", "host": "t"}
+    assert "a-real-token" not in repr([row.__dict__ for row in stored]), "the store process redacts before it writes"
+    assert stored[0].request_body == '{"a":"ü"}' and stored[0].response_body == '{"code":"0000"}' and stored[0].business_code == "0000"
     assert stored[0].created_at.replace(tzinfo=UTC) == datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
     assert sorted(q.x_request_id for q in await RadarQuery.filter(x_request_id__in=ids)) == ["sink-0", "sink-2"]
     assert sorted(lg.x_request_id for lg in await RadarUserLog.filter(x_request_id__in=ids)) == ["sink-0", "sink-2"]
@@ -150,7 +180,7 @@ async def test_after_its_start_grace_an_unreachable_store_is_retried_only_after_
             if received:
                 break
             await asyncio.sleep(0.01)
-        assert [r.request["x_request_id"] for r in decode_batch(received[0][4:])] == ["late-3"]
+        assert [r.request.x_request_id for r in decode_batch(received[0][4:])] == ["late-3"]
     finally:
         server.close()
         await server.wait_closed()
