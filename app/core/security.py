@@ -1,21 +1,27 @@
 """Password hashing (Argon2) and signed tokens (JWT HS256).
 
-Hashing is CPU-bound (tens of milliseconds by design), so it always runs in a
-bounded thread pool: a login storm then costs threads, not the event loop,
-and other requests keep flowing. ``configure_security`` is called by the
-composition root; nothing here reads settings at import time.
+Hashing is CPU-bound (tens of milliseconds by design), so it always runs in
+its own bounded thread pool (``PASSWORD_HASH_THREADS`` per worker) whose
+threads run at the lowest CPU priority on Linux: a login storm then takes
+only the CPU that serving requests leaves idle, and other requests keep their
+latency (measured: docs/performance.md). ``configure_security`` is called by
+the composition root; nothing here reads settings at import time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-import anyio
 import jwt
-from anyio import CapacityLimiter
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -56,7 +62,7 @@ class _State:
     access_minutes: int
     refresh_minutes: int
     hash_threads: int = 1
-    limiter: CapacityLimiter | None = None
+    pool: ThreadPoolExecutor | None = None
     dummy_hash: str | None = None
 
 
@@ -72,12 +78,19 @@ def configure_security(settings: Settings) -> None:
         parallelism=settings.ARGON2_PARALLELISM,
     )
     _VERIFIED.clear()
+    pool = None
+    if _state is not None and _state.pool is not None:  # reconfigured (another app in this process): keep or retire the threads
+        if _state.hash_threads == settings.PASSWORD_HASH_THREADS:
+            pool = _state.pool
+        else:
+            _state.pool.shutdown(wait=False)
     _state = _State(
         hasher,
         settings.secret,
         settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES,
         settings.JWT_REFRESH_TOKEN_EXPIRE_MINUTES,
         hash_threads=settings.PASSWORD_HASH_THREADS,
+        pool=pool,
     )
 
 
@@ -87,20 +100,36 @@ def _current() -> _State:
     return _state
 
 
-def _limiter(state: _State) -> CapacityLimiter:
-    # Created lazily: a limiter belongs to the running event loop. Hashes run at
-    # most ``hash_threads`` at a time per worker, so a login storm leaves CPU
-    # for every other request instead of queueing them behind Argon2.
-    if state.limiter is None:
-        state.limiter = CapacityLimiter(state.hash_threads)
-    return state.limiter
+#: Nice value of the hashing threads (Linux: per thread; 19 is the lowest priority).
+HASH_THREAD_NICE = 19
+T = TypeVar("T")
+
+
+def _lowest_priority() -> None:
+    """Run in each hashing thread once: on Linux ``setpriority`` with a thread id renices only that thread."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
+
+
+def _pool(state: _State) -> ThreadPoolExecutor:
+    # Created lazily and shared by every event loop of the process. Hashes run at most
+    # ``hash_threads`` at a time per worker, at the lowest priority, so a login storm
+    # leaves CPU for every other request instead of queueing them behind Argon2.
+    if state.pool is None:
+        state.pool = ThreadPoolExecutor(state.hash_threads, thread_name_prefix="argon2", initializer=_lowest_priority)
+    return state.pool
+
+
+async def _off_loop(state: _State, fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_pool(state), fn, *args)
 
 
 # ---- passwords ------------------------------------------------------------
 async def hash_password(password: str) -> str:
     """Argon2 hash of ``password``, computed off the event loop."""
     state = _current()
-    return await anyio.to_thread.run_sync(state.hasher.hash, password, limiter=_limiter(state))
+    return await _off_loop(state, state.hasher.hash, password)
 
 
 def _verify(hasher: PasswordHasher, hashed: str, password: str) -> bool:
@@ -117,13 +146,12 @@ async def verify_password(password: str, hashed: str | None) -> bool:
     the answer takes as long as for a real user: no enumeration by timing.
     """
     state = _current()
-    limiter = _limiter(state)
     if hashed is None:
         if state.dummy_hash is None:
-            state.dummy_hash = await anyio.to_thread.run_sync(state.hasher.hash, os.urandom(16).hex(), limiter=limiter)
-        await anyio.to_thread.run_sync(_verify, state.hasher, state.dummy_hash, password, limiter=limiter)
+            state.dummy_hash = await _off_loop(state, state.hasher.hash, os.urandom(16).hex())
+        await _off_loop(state, _verify, state.hasher, state.dummy_hash, password)
         return False
-    return await anyio.to_thread.run_sync(_verify, state.hasher, hashed, password, limiter=limiter)
+    return await _off_loop(state, _verify, state.hasher, hashed, password)
 
 
 def needs_rehash(hashed: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable
 from typing import Literal
@@ -12,6 +13,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from app.core import security
+from app.core.config import Settings
 from app.core.security import hash_password, verify_password
 from tests import services
 from tests.conftest import reset_database
@@ -69,3 +71,28 @@ async def test_a_login_storm_hashes_off_the_loop_and_other_requests_keep_flowing
     assert results == ["0000"] * 8
     assert recording.threads and loop_thread not in recording.threads, "Argon2 ran on the event loop"
     assert answered_meanwhile >= 3, "the loop answered nothing while the logins hashed"
+
+
+async def test_hashing_threads_run_at_the_lowest_cpu_priority(app: FastAPI) -> None:
+    """A login storm may only take the CPU that serving requests leaves idle (Linux: per-thread nice)."""
+    state = security._current()
+    niceness: list[int] = []
+    loop = asyncio.get_running_loop()
+
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    await hash_password("warm the pool")
+    niceness.append(await loop.run_in_executor(security._pool(state), nice_of_this_thread))
+    assert niceness == [security.HASH_THREAD_NICE]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < security.HASH_THREAD_NICE, "the event loop keeps its priority"
+
+
+def test_reconfiguring_keeps_one_pool_of_the_configured_size(settings: Settings) -> None:
+    security.configure_security(settings)
+    first = security._pool(security._current())
+    security.configure_security(settings)
+    assert security._pool(security._current()) is first
+    security.configure_security(settings.model_copy(update={"PASSWORD_HASH_THREADS": 2}))
+    second = security._pool(security._current())
+    assert second is not first and second._max_workers == 2

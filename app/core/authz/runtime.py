@@ -77,6 +77,7 @@ class AuthzRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self.pages = pages if pages is not None else PageCache()
         self._bump_retry: asyncio.Task[None] | None = None
+        self._loading: dict[tuple[Any, ...], asyncio.Task[Access | None]] = {}
 
     # ---- wiring --------------------------------------------------------------
     def bind_source(self, source: AuthzSource) -> None:
@@ -236,7 +237,7 @@ class AuthzRuntime:
         if entry is not None and redis_version is not None and redis_version > entry[0].principal.token_version:
             stale = True  # a revocation: re-read the row so a disabled user sees 2102 first
         if entry is None or stale:
-            access = await self._load(user_id, cached=True)
+            access = await self._load_once(user_id, (user_id, epoch, rev, redis_version))
             if access is None:
                 return Resolved(None, 0)
             if self._epoch == epoch:
@@ -292,6 +293,30 @@ class AuthzRuntime:
             return await redis.set(token_version_key(user_id), version, nx=True)
 
         await self.call("token version seed", set_nx)
+
+    async def _load_once(self, user_id: int, seen: tuple[Any, ...]) -> Access | None:
+        """``_load``, shared by the concurrent requests that saw the same state (``seen``).
+
+        A login bumps its user's revision, so every request of that user in
+        flight misses at once; each used to reload (a thundering herd of
+        identical queries that starved the database connection under a login
+        storm). A load joined here started after its starter saw ``seen``, so
+        it is as fresh as a load of one's own. The load runs as its own task:
+        a cancelled request does not cancel it for the others.
+        """
+        task = self._loading.get(seen)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._load(user_id, cached=True))
+            self._loading[seen] = task
+
+            def finished(done: asyncio.Task[Access | None]) -> None:
+                if self._loading.get(seen) is done:
+                    del self._loading[seen]
+                if not done.cancelled():
+                    done.exception()  # retrieved here, raised to every waiter
+
+            task.add_done_callback(finished)
+        return await asyncio.shield(task)
 
     async def _load(self, user_id: int, *, cached: bool) -> Access | None:
         """Load from the database; with ``cached`` reuse and fill the per-role cache.
