@@ -70,7 +70,7 @@ async def test_a_failed_shared_load_fails_its_waiters_and_the_next_request_loads
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = await create_user("herd2", roles=("R_USER",))
-    token = await do_login(client, "herd2")
+    await do_login(client, "herd2")
     runtime: AuthzRuntime = app.state.authz
     loads = CountingLoads(runtime, monkeypatch)
     await touch_user(user.id)
