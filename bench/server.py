@@ -92,6 +92,29 @@ class Server:
                 out.append(round(p.memory_info().rss / 1_048_576, 1))
         return out
 
+    def wait_workers_idle(self, count: int, timeout: float = 60.0, window: float = 0.3) -> None:
+        """Block until ``count`` workers run and none used CPU for ``window`` seconds.
+
+        The first answer comes from whichever worker finished starting first;
+        wrk's connections are kept alive for the whole load, so a worker still
+        starting when they open would get none of them, and a 2-worker run
+        would measure one worker.
+        """
+        deadline = time.monotonic() + timeout
+        previous = -1.0
+        while time.monotonic() < deadline:
+            workers = self.workers()
+            busy = 0.0
+            for p in workers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = p.cpu_times()
+                    busy += times.user + times.system
+            if len(workers) >= count and busy - previous < window * 0.05:
+                return
+            previous = busy
+            time.sleep(window)
+        raise RuntimeError(f"{count} workers were not all idle within {timeout}s")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -126,7 +149,10 @@ def start_trellis(env_overrides: dict[str, str], data_dir: Path, workers: int = 
         proc.kill()
         raise RuntimeError(f"Trellis did not start; log:\n{log_path.read_text()[-4000:]}") from None
     started_in = time.perf_counter() - start
-    return Server(proc, port, started_in, log_path)
+    server = Server(proc, port, started_in, log_path)
+    if workers > 1:
+        server.wait_workers_idle(workers)
+    return server
 
 
 def start_bare(data_dir: Path) -> Server:
