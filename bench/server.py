@@ -37,6 +37,20 @@ def wait_http(url: str, timeout: float = 60.0) -> float:
     raise RuntimeError(f"server at {url} did not answer within {timeout}s")
 
 
+#: Below this share of one core over the sampling window, the workers count as idle.
+IDLE_CPU_SHARE = 0.05
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of ``processes``, skipping any that exited."""
+    total = 0.0
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def _is_radar_store(process: psutil.Process) -> bool:
     try:
         return "app.system.radar.sink" in " ".join(process.cmdline())
@@ -75,14 +89,7 @@ class Server:
         return [p for p in tree if p.pid not in parents and p.pid != self.proc.pid]
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for p in self.tree():
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        return _cpu_seconds(self.tree())
 
     def rss_mb(self, *, radar_store: bool = False) -> list[float]:
         """RSS of each worker (or, with ``radar_store``, of Radar's store process)."""
@@ -104,12 +111,8 @@ class Server:
         previous = -1.0
         while time.monotonic() < deadline:
             workers = self.workers()
-            busy = 0.0
-            for p in workers:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    times = p.cpu_times()
-                    busy += times.user + times.system
-            if len(workers) >= count and busy - previous < window * 0.05:
+            busy = _cpu_seconds(workers)
+            if len(workers) >= count and busy - previous < window * IDLE_CPU_SHARE:
                 return
             previous = busy
             time.sleep(window)
