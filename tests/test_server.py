@@ -91,3 +91,11 @@ def test_one_store_process_writes_radar_for_every_worker(tmp_path: Path) -> None
         stored = {row[0] for row in db.execute("SELECT x_request_id FROM radar_requests WHERE x_request_id LIKE 'store-proc-%'")}
     assert stored == set(ids)  # handed over during the run or on the workers' way out, none lost
     assert "store process unreachable" not in (tmp_path / "server.log").read_text()  # no worker wrote its own
+
+
+def test_workers_starting_together_on_a_fresh_data_directory_all_start(tmp_path: Path) -> None:
+    with running_server(tmp_path, STOP_BOUND + 5, WORKERS="2") as (_proc, port):
+        assert httpx.get(f"http://127.0.0.1:{port}/health/live").json()["code"] == "0000"
+    log = (tmp_path / "server.log").read_text()
+    assert "lifespan startup failed" not in log  # each worker migrated the fresh SQLite file in turn
+    assert "already exists" not in log

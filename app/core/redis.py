@@ -9,7 +9,6 @@ workers share it like any Redis. The first process to need it starts it
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import time
@@ -23,6 +22,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
+
+from app.core.file_lock import exclusive
 
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -62,9 +63,7 @@ def ensure_embedded_redis(data_dir: Path, timeout: float = 10.0) -> str:
     url = f"unix://{sock}?db=0"
     if _ping(sock):
         return url
-    lock_path = data_dir / "valkey.lock"
-    with open(lock_path, "w") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    with exclusive(data_dir / "valkey.lock"):
         if _ping(sock):
             return url
         sock.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from loguru import logger
 
 from app.core.config import Settings
 from app.core.database import all_models, close_db, init_db
+from app.core.file_lock import exclusive_async
 from app.core.gc_tuning import restore, settle_heap
 from app.core.init_lock import current_boot, run_init_once
 from app.core.lifecycle import AppHooks
@@ -32,8 +33,9 @@ async def start_process(app: FastAPI) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     await init_db(app.state.tortoise_config)
     install_soft_delete_managers(all_models())
-    if settings.embedded_db:
-        await migrate_embedded(app.state.tortoise_config)
+    if settings.embedded_db:  # workers starting together on a fresh file would each create the tables
+        async with exclusive_async(settings.DATA_DIR / "migrate.lock"):
+            await migrate_embedded(app.state.tortoise_config)
     redis_url = await asyncio.to_thread(redis_url_for, settings)
     app.state.redis = create_redis(redis_url, settings.REDIS_SOCKET_TIMEOUT)
     app.state.redis_mux = RedisMux.from_url(redis_url, settings.REDIS_SOCKET_TIMEOUT)
