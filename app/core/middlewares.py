@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable
 
@@ -30,13 +31,23 @@ from app.core.responses import Fail
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+_UUID7_VERSION = 0x7 << 76
+_UUID7_VARIANT = 0b10 << 62
+_RAND_A = (1 << 12) - 1
+_RAND_B = (1 << 62) - 1
 
 
-def uuid4_hex() -> str:
-    """``uuid.uuid4().hex`` without building a ``UUID`` (a third of the cost; it runs per request)."""
-    return f"{(int.from_bytes(os.urandom(16)) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+def request_id_hex(now_ms: int | None = None) -> str:
+    """A new request id: a UUIDv7 (RFC 9562) as 32 hex digits, time-ordered by the millisecond.
+
+    Radar's ``x_request_id`` is a unique index. Random (v4) ids land on random
+    pages of that index, so each stored batch rewrote a page per request;
+    time-ordered ids append (SQLite insert 40 → 22 µs per row at 100,000 rows,
+    docs/performance.md). 74 random bits per millisecond keep them unguessable.
+    """
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    rand = int.from_bytes(os.urandom(10))
+    return f"{(ms << 80) | _UUID7_VERSION | ((rand >> 62) & _RAND_A) << 64 | _UUID7_VARIANT | (rand & _RAND_B):032x}"
 
 
 def scope_header(scope: Scope, name: bytes) -> str | None:
@@ -58,7 +69,7 @@ class RequestIDMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = scope_header(scope, b"x-request-id")
-        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else uuid4_hex()
+        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else request_id_hex()
         token = CTX_X_REQUEST_ID.set(request_id)
         lang_token = CTX_PREFER_CHINESE.set(prefers_chinese(scope_header(scope, b"accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id

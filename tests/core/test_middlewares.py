@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,7 +12,7 @@ import pytest
 from fastapi import FastAPI, Request
 
 from app.core.ctx import add_background_task, get_request_id
-from app.core.middlewares import uuid4_hex
+from app.core.middlewares import request_id_hex
 from app.core.responses import Success
 from app.core.schema import SchemaBase
 from tests.core.bare import bare_app, client_for
@@ -142,9 +143,19 @@ def test_add_background_task_outside_a_request_says_so() -> None:
     assert add_background_task(print) is False
 
 
-def test_generated_request_ids_are_distinct_uuid4_hex() -> None:
-    ids = {uuid4_hex() for _ in range(2000)}
-    assert len(ids) == 2000
+def test_generated_request_ids_are_distinct_uuid7_hex() -> None:
+    ids = [request_id_hex() for _ in range(2000)]
+    assert len(set(ids)) == 2000
     for value in ids:
         parsed = uuid.UUID(hex=value)
-        assert parsed.hex == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert parsed.hex == value and parsed.version == 7 and parsed.variant == uuid.RFC_4122
+
+
+def test_generated_request_ids_are_ordered_by_their_millisecond() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = [request_id_hex() for _ in range(500)]
+    after = time.time_ns() // 1_000_000
+    stamps = [int(value[:12], 16) for value in ids]
+    assert before <= stamps[0] and stamps[-1] <= after
+    assert stamps == sorted(stamps)
+    assert request_id_hex(1_000) < request_id_hex(1_001) < request_id_hex(2**47)

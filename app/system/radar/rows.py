@@ -10,6 +10,7 @@ is stored either way: every row passes through the redactor before a write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -17,7 +18,8 @@ from app.system.radar.redact import redact_body, redact_query_string, redact_raw
 
 #: ``error`` of a request that raised: (exception type, message, formatted traceback).
 ErrorInfo = tuple[str, str, str]
-Headers = list[tuple[bytes, bytes]]
+#: Raw ASGI header pairs: a list from the server, a tuple once decoded in the store process.
+Headers = Sequence[tuple[bytes, bytes]]
 
 
 class RawRequest(NamedTuple):
@@ -41,17 +43,6 @@ class RawRequest(NamedTuple):
     business_code: str | None
     duration_ms: float
     error: ErrorInfo | None
-
-    @classmethod
-    def from_wire(cls, fields: list[Any]) -> RawRequest:
-        """Rebuild one from its serialised fields (arrays come back as lists)."""
-        raw = cls(*fields)
-        error = raw.error
-        return raw._replace(
-            request_headers=[(k, v) for k, v in raw.request_headers],
-            response_headers=[(k, v) for k, v in raw.response_headers],
-            error=(error[0], error[1], error[2]) if error is not None else None,
-        )
 
 
 def business_code(body: bytes) -> str | None:
