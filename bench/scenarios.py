@@ -214,54 +214,72 @@ def _write_path(ctx: Context, server: Server) -> None:
     print(f"   write path: {ops:.0f} pairs/s", flush=True)
 
 
-def toggles(ctx: Context, rounds: int = 3) -> None:
-    """Radar on/off, rate limiter on/off, 1 vs 2 workers (cached and database), page cache off — all on the permission-checked search.
-
-    The variants run interleaved, ``rounds`` times each, and each keeps its
-    median run: on a shared 2-core machine one run of a pair can differ by a
-    third from the next, which would swamp a 10 % effect.
-    """
-    body = {"current": 1, "size": 10}
-    variants = [
-        ("radar on", {"RADAR_ENABLED": "true"}, 1),
-        ("radar off", {"RADAR_ENABLED": "false"}, 1),
-        ("rate limiter on", {"GUARD_ENABLED": "true"}, 1),
-        ("rate limiter off", {"GUARD_ENABLED": "false"}, 1),
-        ("1 worker", {}, 1),
-        ("2 workers", {}, 2),
+#: The toggles: each pair's two servers run side by side and are loaded in turn.
+Variant = tuple[str, dict[str, str], int]  # label, settings, workers
+TOGGLE_PAIRS: list[tuple[str, Variant, Variant]] = [
+    ("Radar costs", ("radar on", {"RADAR_ENABLED": "true"}, 1), ("radar off", {"RADAR_ENABLED": "false"}, 1)),
+    ("the rate limiter costs", ("rate limiter on", {"GUARD_ENABLED": "true"}, 1), ("rate limiter off", {"GUARD_ENABLED": "false"}, 1)),
+    ("2 workers reach", ("1 worker", {}, 1), ("2 workers", {}, 2)),
+    # Worker scaling where the request itself dominates: on a cached search one worker already
+    # keeps ~1.5 of this machine's 2 cores busy (itself, wrk, Valkey, Radar's store).
+    (
+        "2 workers reach (page cache off)",
         ("page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 1),
-        # Worker scaling where the request itself dominates: on a cached search one worker already
-        # keeps ~1.5 of this machine's 2 cores busy (itself, wrk, Valkey, Radar's store).
         ("2 workers, page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 2),
-    ]
-    runs: dict[str, list[tuple[WrkResult, float]]] = {label: [] for label, _, _ in variants}
-    for round_no in range(rounds):
-        # Rotate the order each round: a run right after another (e.g. after the 2-worker
-        # run filled the shared Radar store) was measurably slower, whatever its variant.
-        shift = round_no % len(variants)
-        for label, overrides, workers in variants[shift:] + variants[:shift]:
-            server = start_trellis(_env(ctx, **overrides), ctx.work / "core", workers=workers)
-            try:
-                token = _tokens(server)["admin"]
-                headers = {"Authorization": f"Bearer {token}"}
-                before = server.cpu_seconds()
-                result = run_wrk(
-                    server.base + SEARCH,
-                    method="POST",
-                    body=body,
-                    headers=headers,
-                    connections=32 if workers > 1 else 16,
-                    seconds=ctx.seconds,
-                )
-                runs[label].append((result, server.cpu_seconds() - before))
-                print(f"   round {round_no + 1}: {label}: {result.rps:.0f} req/s", flush=True)
-            finally:
+    ),
+]
+
+
+def toggles(ctx: Context, rounds: int = 10) -> None:
+    """Radar on/off, rate limiter on/off, 1 vs 2 workers (cached and database) — all on the permission-checked search.
+
+    The two servers of a pair run side by side (each on its own data
+    directory) and take short loads in turn, ``rounds`` times, the order
+    flipped each round; the effect is the median of the per-round ratios. On
+    a shared 2-core machine the same server can measure a third faster or
+    slower from one minute to the next; a ratio of two loads a few seconds
+    apart cancels that drift, which separate runs of each variant did not.
+    """
+    burst = max(1.0, ctx.seconds / 4)
+    for effect, first, second in TOGGLE_PAIRS:
+        servers: list[tuple[Variant, Server, str]] = []
+        try:
+            for variant in (first, second):
+                label, overrides, workers = variant
+                server = start_trellis(_env(ctx, **overrides), ctx.work / "toggles" / label.replace(" ", "-"), workers=workers)
+                tokens = _tokens(server)
+                _fill_to(server, tokens["super"], 10)
+                servers.append((variant, server, tokens["admin"]))
+            runs: dict[str, list[tuple[WrkResult, float]]] = {variant[0]: [] for variant, _, _ in servers}
+            for round_no in range(rounds):
+                for (label, _, workers), server, token in servers if round_no % 2 == 0 else servers[::-1]:
+                    before = server.cpu_seconds()
+                    result = run_wrk(
+                        server.base + SEARCH,
+                        method="POST",
+                        body={"current": 1, "size": 10},
+                        headers={"Authorization": f"Bearer {token}"},
+                        connections=32 if workers > 1 else 16,
+                        seconds=burst,
+                    )
+                    runs[label].append((result, server.cpu_seconds() - before))
+                    time.sleep(0.5)  # Radar's writer flushes every 250 ms: the next load starts on a quiet machine
+        finally:
+            for _, server, _ in servers:
                 server.stop()
-    for label, _, _ in variants:
-        ordered = sorted(runs[label], key=lambda run: run[0].rps)
-        result, cpu = ordered[len(ordered) // 2]
-        spread = f"median of {len(ordered)}: " + "/".join(f"{r.rps:.0f}" for r, _ in runs[label])
-        ctx.record(f"users/search 10 rows, {label}", result, None, cpu, spread)
+        ratios = sorted(b[0].rps / a[0].rps for a, b in zip(runs[first[0]], runs[second[0]], strict=True) if a[0].rps)
+        paired = ratios[len(ratios) // 2] if ratios else None
+        for label in (first[0], second[0]):
+            ordered = sorted(runs[label], key=lambda run: run[0].rps)
+            result, cpu = ordered[len(ordered) // 2]
+            spread = f"median of {len(ordered)} {burst:g}-s loads ({ordered[0][0].rps:.0f}-{ordered[-1][0].rps:.0f})"
+            ctx.record(f"users/search 10 rows, {label}", result, None, cpu, spread)
+        if paired is not None:
+            figure = f"{(1 - 1 / paired) * 100:.0f} %" if effect.endswith("costs") else f"{paired:.2f}x"
+            low, high = ratios[0], ratios[-1]
+            note = f"{second[0]} / {first[0]} = {paired:.3f} (median of {len(ratios)} paired loads, {low:.3f}-{high:.3f})"
+            ctx.rows.append(Row(f"{effect}: {figure}", ratio=None, note=note, extra={"paired_ratio": paired, "ratios": ratios}))
+            print(f"   {effect}: {figure}", flush=True)
 
 
 def big_table(ctx: Context) -> None:
