@@ -214,16 +214,23 @@ def _write_path(ctx: Context, server: Server) -> None:
     print(f"   write path: {ops:.0f} pairs/s", flush=True)
 
 
-#: The toggles: each pair's two servers run side by side and are loaded in turn.
+#: The toggles: each pair's two servers run side by side and are loaded in turn. A "cost" pair
+#: prints 1 - first/second as a percentage, a "scale" pair second/first as a factor.
 Variant = tuple[str, dict[str, str], int]  # label, settings, workers
-TOGGLE_PAIRS: list[tuple[str, Variant, Variant]] = [
-    ("Radar costs", ("radar on", {"RADAR_ENABLED": "true"}, 1), ("radar off", {"RADAR_ENABLED": "false"}, 1)),
-    ("the rate limiter costs", ("rate limiter on", {"GUARD_ENABLED": "true"}, 1), ("rate limiter off", {"GUARD_ENABLED": "false"}, 1)),
-    ("2 workers reach", ("1 worker", {}, 1), ("2 workers", {}, 2)),
+TOGGLE_PAIRS: list[tuple[str, str, Variant, Variant]] = [
+    ("Radar costs", "cost", ("radar on", {"RADAR_ENABLED": "true"}, 1), ("radar off", {"RADAR_ENABLED": "false"}, 1)),
+    (
+        "the rate limiter costs",
+        "cost",
+        ("rate limiter on", {"GUARD_ENABLED": "true"}, 1),
+        ("rate limiter off", {"GUARD_ENABLED": "false"}, 1),
+    ),
+    ("2 workers reach", "scale", ("1 worker", {}, 1), ("2 workers", {}, 2)),
     # Worker scaling where the request itself dominates: on a cached search one worker already
     # keeps ~1.5 of this machine's 2 cores busy (itself, wrk, Valkey, Radar's store).
     (
         "2 workers reach (page cache off)",
+        "scale",
         ("page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 1),
         ("2 workers, page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 2),
     ),
@@ -241,7 +248,7 @@ def toggles(ctx: Context, rounds: int = 10) -> None:
     apart cancels that drift, which separate runs of each variant did not.
     """
     burst = max(1.0, ctx.seconds / 4)
-    for effect, first, second in TOGGLE_PAIRS:
+    for effect, kind, first, second in TOGGLE_PAIRS:
         servers: list[tuple[Variant, Server, str]] = []
         try:
             for variant in (first, second):
@@ -275,7 +282,7 @@ def toggles(ctx: Context, rounds: int = 10) -> None:
             spread = f"median of {len(ordered)} {burst:g}-s loads ({ordered[0][0].rps:.0f}-{ordered[-1][0].rps:.0f})"
             ctx.record(f"users/search 10 rows, {label}", result, None, cpu, spread)
         if paired is not None:
-            figure = f"{(1 - 1 / paired) * 100:.0f} %" if effect.endswith("costs") else f"{paired:.2f}x"
+            figure = f"{(1 - 1 / paired) * 100:.0f} %" if kind == "cost" else f"{paired:.2f}x"
             low, high = ratios[0], ratios[-1]
             note = f"{second[0]} / {first[0]} = {paired:.3f} (median of {len(ratios)} paired loads, {low:.3f}-{high:.3f})"
             ctx.rows.append(Row(f"{effect}: {figure}", ratio=None, note=note, extra={"paired_ratio": paired, "ratios": ratios}))
