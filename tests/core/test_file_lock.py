@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import threading
 from pathlib import Path
 
 from app.core.file_lock import exclusive, exclusive_async
@@ -11,21 +12,29 @@ from app.core.file_lock import exclusive, exclusive_async
 
 async def test_a_coroutine_waits_for_the_holder_without_blocking_the_event_loop(tmp_path: Path) -> None:
     path = tmp_path / "start.lock"
+    holding, loop_ran = threading.Event(), threading.Event()
+
+    def holder() -> None:  # another holder, as another process would be: released once the loop has run on, at most 2 s
+        with exclusive(path):
+            holding.set()
+            loop_ran.wait(2)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert await asyncio.to_thread(holding.wait, 2)
     acquired = asyncio.Event()
 
     async def second() -> None:
         async with exclusive_async(path):
             acquired.set()
 
-    with exclusive(path):  # its own open file, as another process would have
-        waiter = asyncio.create_task(second())
-        ticks = 0
-        for _ in range(20):
-            await asyncio.sleep(0.01)
-            ticks += 1
-        assert not acquired.is_set()
-        assert ticks == 20  # the loop kept running while the waiter waited
+    waiter = asyncio.create_task(second())
+    await asyncio.sleep(0.05)  # with a blocking wait for the lock, the loop would be stuck in the waiter until the 2 s pass
+    ran_while_waiting = not acquired.is_set() and thread.is_alive()
+    loop_ran.set()
     await asyncio.wait_for(waiter, 5)
+    thread.join()
+    assert ran_while_waiting
     assert acquired.is_set()
 
 
