@@ -83,15 +83,28 @@ def prepare_store(settings: Settings) -> str:
     return url
 
 
+#: Columns added to Radar's tables after their first release: (table, column, type), added to older stores at start.
+ADDED_COLUMNS = (("radar_requests", "response_body_ref", "VARCHAR(32)"),)
+
+
 async def create_radar_tables() -> None:
-    """Create Radar's tables if missing; every worker may try (safe=True)."""
+    """Create Radar's tables if missing and add columns an older store lacks; every worker may try (safe=True)."""
     from tortoise.utils import generate_schema_for_client
 
+    conn = connections.get(RADAR_CONNECTION)
     try:
-        await generate_schema_for_client(connections.get(RADAR_CONNECTION), safe=True)
+        await generate_schema_for_client(conn, safe=True)
     except Exception as exc:  # noqa: BLE001 - a concurrent worker may win the race; Radar is optional
         with contextlib.suppress(Exception):
             logger.warning("radar: could not create tables ({})", type(exc).__name__)
+    for table, column, sql_type in ADDED_COLUMNS:
+        try:
+            await conn.execute_query(f"SELECT {column} FROM {table} WHERE 1 = 0")
+        except Exception:  # noqa: BLE001 - the column is missing (the error type depends on the driver)
+            try:
+                await conn.execute_script(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+            except Exception as exc:  # noqa: BLE001 - a concurrent worker may have added it first
+                logger.warning("radar: could not add {}.{} ({})", table, column, type(exc).__name__)
 
 
 def _monitoring_url(url: str) -> str:

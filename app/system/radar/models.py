@@ -27,6 +27,8 @@ class RadarRequest(BaseModel):
     response_status = fields.IntField(null=True)
     response_headers: dict[str, str] | None = fields.JSONField(null=True)
     response_body = fields.TextField(null=True)
+    #: Set instead of ``response_body`` when the body is stored once in ``radar_bodies`` (app.system.radar.bodies).
+    response_body_ref = fields.CharField(max_length=32, null=True)
     business_code = fields.CharField(max_length=16, null=True)
     duration_ms = fields.FloatField(null=True)
     error_type = fields.CharField(max_length=200, null=True)
@@ -37,6 +39,22 @@ class RadarRequest(BaseModel):
 
     class Meta:
         table = "radar_requests"
+        app = "app_radar"
+
+
+class RadarBody(BaseModel):
+    """A response body stored once for every request that answered it.
+
+    ``last_seen`` is refreshed by every batch that refers to it, so pruning
+    can drop bodies no kept request needs without an index on the reference.
+    """
+
+    digest = fields.CharField(max_length=32, unique=True)
+    text = fields.TextField()
+    last_seen = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "radar_bodies"
         app = "app_radar"
 
 
@@ -69,4 +87,4 @@ class RadarUserLog(BaseModel):
         app = "app_radar"
 
 
-__all__ = ["RadarQuery", "RadarRequest", "RadarUserLog"]
+__all__ = ["RadarBody", "RadarQuery", "RadarRequest", "RadarUserLog"]

@@ -78,6 +78,7 @@ def request_row(raw: RawRequest, body_limit: int) -> dict[str, Any]:
         "response_status": raw.response_status if error is None else 500,
         "response_headers": redact_raw_headers(raw.response_headers),
         "response_body": redact_body(response_body, "application/json", body_limit) if response_body is not None else None,
+        "response_body_ref": None,  # set when the body is stored once (app.system.radar.bodies)
         "business_code": "1000" if error is not None else raw.business_code,  # the catch-all answers 1000
         "duration_ms": raw.duration_ms,
         "error_type": error[0] if error else None,

@@ -15,10 +15,13 @@ import orjson
 from tortoise.expressions import Q
 
 from app.core.code import message_for
+from app.system.radar.bodies import attach_bodies
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from app.system.radar.writer import delete_before
 
-_LIST_EXCLUDE = ["request_headers", "response_headers", "request_body", "response_body", "error_traceback"]
+#: Where a shared body is stored is the store's business, not the API's (``attach_bodies`` put the text back).
+_DETAIL_EXCLUDE = ["response_body_ref"]
+_LIST_EXCLUDE = [*_DETAIL_EXCLUDE, "request_headers", "response_headers", "request_body", "response_body", "error_traceback"]
 
 
 def _business_msg(row: RadarRequest) -> str | None:
@@ -33,7 +36,7 @@ def _business_msg(row: RadarRequest) -> str | None:
 
 
 def dump_request(row: RadarRequest, *, full: bool = False) -> dict[str, Any]:
-    out = row.to_dict(exclude_fields=None if full else _LIST_EXCLUDE)
+    out = row.to_dict(exclude_fields=_DETAIL_EXCLUDE if full else _LIST_EXCLUDE)
     out["businessMsg"] = _business_msg(row)
     return out
 
@@ -56,6 +59,7 @@ async def list_requests(
         qs = qs.filter(error_type__isnull=not has_error)
     total = await qs.count()
     rows = await qs.order_by("-created_at", "-id").offset((page - 1) * size).limit(size)
+    await attach_bodies(rows)  # each row's businessMsg is read from its body
     return page_of(total, page, size, [dump_request(r) for r in rows])
 
 
@@ -63,6 +67,7 @@ async def request_detail(x_request_id: str) -> dict[str, Any] | None:
     row = await RadarRequest.get_or_none(x_request_id=x_request_id)
     if row is None:
         return None
+    await attach_bodies([row])
     out = dump_request(row, full=True)
     queries = await RadarQuery.filter(x_request_id=x_request_id).order_by("start_offset_ms", "id")
     logs = await RadarUserLog.filter(x_request_id=x_request_id).order_by("offset_ms", "id")

@@ -28,6 +28,7 @@ from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.validators import MaxLengthValidator
 
+from app.system.radar.bodies import prune_bodies, share_bodies, store_bodies
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from app.system.radar.rows import RawRequest, request_row
 
@@ -132,8 +133,12 @@ class RadarWriter:
 
 
 async def write_batch(batch: list[RadarRecord], body_limit: int) -> None:
-    """Build each record's row (redaction happens here) and insert the batch with its children."""
+    """Build each record's row (redaction happens here) and insert the batch with its children.
+
+    Long response bodies go to ``radar_bodies`` first, once each (app.system.radar.bodies).
+    """
     requests = [request_row(r.request, body_limit) for r in batch]
+    await store_bodies(share_bodies(requests))
     try:
         await insert_rows(RadarRequest, requests)
     except IntegrityError:
@@ -256,11 +261,13 @@ async def prune(retention_hours: int, max_rows: int) -> int:
 
 
 async def delete_before(cutoff: datetime, *, inclusive: bool = False) -> int:
-    """Delete every Radar row created before ``cutoff``; return the request rows deleted."""
+    """Delete every Radar row created before ``cutoff`` and the bodies only they used; return the request rows deleted."""
     op = "created_at__lte" if inclusive else "created_at__lt"
     await RadarQuery.filter(**{op: cutoff}).delete()
     await RadarUserLog.filter(**{op: cutoff}).delete()
-    return int(await RadarRequest.filter(**{op: cutoff}).delete())
+    deleted = int(await RadarRequest.filter(**{op: cutoff}).delete())
+    await prune_bodies(cutoff)
+    return deleted
 
 
 __all__ = ["RadarRecord", "RadarWriter", "delete_before", "insert_rows", "prune", "write_batch"]

@@ -32,6 +32,14 @@ async def echo_with_sql(request: Request) -> Success:
     return Success({"seen": True})
 
 
+@probe.post("/page")
+async def page(request: Request) -> Success:
+    """A list page long enough for Radar to store its body once (app.system.radar.bodies)."""
+    body = await request.json()
+    rows = [{"id": i, "name": f"row {i}", "note": "n" * 40} for i in range(int(body.get("rows", 20)))]
+    return Success({"records": rows}, msg=body.get("msg"))
+
+
 @probe.post("/explode")
 async def explode(request: Request) -> Success:
     await request.json()
