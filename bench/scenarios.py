@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -83,10 +83,10 @@ class Load:
     token: str | None = None
     connections: int = 16
 
-    def run(self, seconds: float) -> tuple[WrkResult, float]:
-        """The load's figures and the server's CPU seconds meanwhile."""
+    def run(self, seconds: float) -> Run:
+        """The load's figures and the CPU the server spent meanwhile."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        before = self.server.cpu_seconds()
+        before, (loops_before, serving_before) = self.server.cpu_seconds(), self.server.cpu_split()
         result = run_wrk(
             self.server.base + self.path,
             method=self.method,
@@ -95,10 +95,17 @@ class Load:
             connections=self.connections,
             seconds=seconds,
         )
-        return result, self.server.cpu_seconds() - before
+        loops, serving = self.server.cpu_split()
+        return Run(result, self.server.cpu_seconds() - before, loops - loops_before, serving - serving_before)
 
 
-Run = tuple[WrkResult, float]  # a load's figures, the server's CPU seconds
+class Run(NamedTuple):
+    """One load's figures and CPU seconds meanwhile: the server's tree, its workers' event-loop threads, and all serving (tree + Valkey)."""
+
+    result: WrkResult
+    cpu: float
+    loop_cpu: float
+    serving_cpu: float
 
 
 @dataclass
@@ -150,8 +157,10 @@ def measure_vs_floor(
 ) -> Row:
     """A workload with a target "≥ N % of the floor": its ratio is the median of loads paired with the floor's."""
     pair = paired(Load(server, FLOOR), Load(server, path, method, body, token), FLOOR_ROUNDS, ctx.burst)
-    result, cpu = median_run(pair.second)
-    row = ctx.record(name, result, server, cpu, f"vs floor on this server: {pair.spread}", paired_ratio=pair.ratio, ratios=pair.ratios)
+    run = median_run(pair.second)
+    row = ctx.record(
+        name, run.result, server, run.cpu, f"vs floor on this server: {pair.spread}", paired_ratio=pair.ratio, ratios=pair.ratios
+    )
     row.ratio = pair.ratio
     if pair.ratio is not None:
         print(f"   {name}: {pair.ratio * 100:.0f} % of the floor (paired)", flush=True)
@@ -351,15 +360,43 @@ def toggles(ctx: Context, rounds: int = 10) -> None:
             for server in servers:
                 server.stop()
         for (label, _, _), runs in ((first, pair.first), (second, pair.second)):
-            result, cpu = median_run(runs)
-            ordered = sorted(run[0].rps for run in runs)
+            run = median_run(runs)
+            ordered = sorted(r.result.rps for r in runs)
             spread = f"median of {len(runs)} {ctx.burst:g}-s loads ({ordered[0]:.0f}-{ordered[-1]:.0f})"
-            ctx.record(f"users/search 10 rows, {label}", result, None, cpu, spread)
+            ctx.record(f"users/search 10 rows, {label}", run.result, None, run.cpu, spread)
         if pair.ratio is not None:
             figure = f"{(1 - 1 / pair.ratio) * 100:.0f} %" if kind == "cost" else f"{pair.ratio:.2f}x"
             note = f"{second[0]} / {first[0]} = {pair.ratio:.3f} ({pair.spread})"
             ctx.rows.append(Row(f"{effect}: {figure}", ratio=None, note=note, extra={"paired_ratio": pair.ratio, "ratios": pair.ratios}))
             print(f"   {effect}: {figure}", flush=True)
+        if kind == "scale":
+            ctx.rows.append(scaling_bound(pair.first, pair.second, second[2]))
+
+
+def scaling_bound(one: list[Run], more: list[Run], workers: int) -> Row:
+    """How far ``workers`` workers can scale here: the machine's cores over the CPU a request costs them, against one worker.
+
+    Everything a request costs counts — the workers' threads, Radar's store,
+    Valkey and wrk itself share the machine's cores. When the machine is
+    busy throughout, the measured ratio sits at this bound and more workers
+    cannot help; when it is not, something else (a lock, the database) holds
+    the workers back.
+    """
+    single, multi = median_run(one), median_run(more)
+    requests = max(multi.result.requests, 1)
+    spent = multi.serving_cpu + multi.result.cpu_seconds
+    cores = min(os.cpu_count() or 1, workers)
+    bound = cores * requests / spent / single.result.rps if spent and single.result.rps else None
+    busy = spent / multi.result.seconds / (os.cpu_count() or 1)
+    note = (
+        f"{cores} cores / {spent / requests * 1e6:.0f} us of CPU per request with {workers} workers (their event loops "
+        f"{multi.loop_cpu / requests * 1e6:.0f}; their other threads, Radar's store and Valkey "
+        f"{(multi.serving_cpu - multi.loop_cpu) / requests * 1e6:.0f}; wrk {multi.result.cpu_seconds / requests * 1e6:.0f}); "
+        f"machine {busy:.0%} busy; 1 worker {single.result.rps:.0f} req/s"
+    )
+    figure = f"at most {bound:.2f}x" if bound else "unknown"
+    print(f"   {workers} workers can reach {figure} on this machine ({busy:.0%} busy)", flush=True)
+    return Row(f"  bound on this machine: {figure}", note=note, extra={"bound": bound, "machine_busy": busy})
 
 
 def big_table(ctx: Context) -> None:

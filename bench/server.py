@@ -66,6 +66,7 @@ class Server:
     port: int
     started_in: float
     log_path: Path
+    data_dir: Path | None = None
     _cpu_mark: float = field(default=0.0)
 
     @property
@@ -90,6 +91,22 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return _cpu_seconds(self.tree())
+
+    def valkey(self) -> list[psutil.Process]:
+        """The embedded Valkey this server started: it daemonises, so it is not in the tree."""
+        pid_file = self.data_dir / "valkey.pid" if self.data_dir else None
+        try:
+            return [psutil.Process(int(pid_file.read_text()))] if pid_file else []
+        except (OSError, ValueError, psutil.NoSuchProcess):
+            return []
+
+    def cpu_split(self) -> tuple[float, float]:
+        """CPU seconds so far of the workers' event-loop threads, and of everything serving (tree and Valkey)."""
+        loops = 0.0
+        for worker in self.workers():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                loops += sum(t.user_time + t.system_time for t in worker.threads() if t.id == worker.pid)
+        return loops, _cpu_seconds(self.tree() + self.valkey())
 
     def rss_mb(self, *, radar_store: bool = False) -> list[float]:
         """RSS of each worker (or, with ``radar_store``, of Radar's store process)."""
@@ -152,7 +169,7 @@ def start_trellis(env_overrides: dict[str, str], data_dir: Path, workers: int = 
         proc.kill()
         raise RuntimeError(f"Trellis did not start; log:\n{log_path.read_text()[-4000:]}") from None
     started_in = time.perf_counter() - start
-    server = Server(proc, port, started_in, log_path)
+    server = Server(proc, port, started_in, log_path, data_dir)
     if workers > 1:
         server.wait_workers_idle(workers)
     return server

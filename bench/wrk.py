@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ class WrkResult:
     non_2xx: int
     errors: int
     failed: int = 0
+    cpu_seconds: float = 0.0  # wrk's own CPU (it shares the machine with the server)
 
 
 def require_wrk() -> str:
@@ -77,6 +79,7 @@ def run_wrk(
     """Run one wrk load and return its figures (latencies in ms)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(method, body, headers or {}))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         proc = subprocess.run(
             [
@@ -100,6 +103,7 @@ def run_wrk(
         )
     finally:
         Path(script.name).unlink(missing_ok=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = proc.stdout
     match = re.search(r"^JSON (\{.*\})$", out, re.MULTILINE)
     rps_match = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -115,4 +119,5 @@ def run_wrk(
         non_2xx=int(data["non2xx"]),
         errors=int(data["errors"]),
         failed=int(data["failed"]),
+        cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     )
