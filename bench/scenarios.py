@@ -65,11 +65,9 @@ def measure(
     note: str = "",
     **extra: Any,
 ) -> Row:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    before = server.cpu_seconds()
-    result = run_wrk(server.base + path, method=method, body=body, headers=headers, connections=connections, seconds=ctx.seconds)
-    cpu = server.cpu_seconds() - before
-    return ctx.record(name, result, server, cpu, note, **extra)
+    """One load of ``ctx.seconds``."""
+    run = Load(server, path, method, body, token, connections).run(ctx.seconds)
+    return ctx.record(name, run.result, server, run.cpu, note, **extra)
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ class Paired:
 
 
 def median_run(runs: list[Run]) -> Run:
-    return sorted(runs, key=lambda run: run[0].rps)[len(runs) // 2]
+    return sorted(runs, key=lambda run: run.result.rps)[len(runs) // 2]
 
 
 def paired(first: Load, second: Load, rounds: int, seconds: float) -> Paired:
@@ -143,7 +141,7 @@ def paired(first: Load, second: Load, rounds: int, seconds: float) -> Paired:
         for index, load in order:
             runs[index].append(load.run(seconds))
             time.sleep(0.5)  # Radar's writer flushes every 250 ms: the next load starts on a quiet machine
-    ratios = sorted(b[0].rps / a[0].rps for a, b in zip(*runs, strict=True) if a[0].rps)
+    ratios = sorted(b.result.rps / a.result.rps for a, b in zip(*runs, strict=True) if a.result.rps)
     return Paired(runs[0], runs[1], ratios)
 
 
