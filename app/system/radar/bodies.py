@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,8 +56,9 @@ class _Digests:
 class _Written:
     """When this process last wrote each body, valid for one store client (a restarted app has another)."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_entries = max_entries
+        self.clock = clock
         self.client: object = None
         self._at: dict[str, float] = {}
 
@@ -66,14 +67,14 @@ class _Written:
         if client is not self.client:
             self._at.clear()
             self.client = client
-        now = time.monotonic()
+        now = self.clock()
         at = self._at
         return {digest: text for digest, text in bodies.items() if now - at.get(digest, -REFRESH_SECONDS) >= REFRESH_SECONDS}
 
     def mark(self, digests: Iterable[str]) -> None:
         if len(self._at) >= self.max_entries:
             self._at.clear()
-        self._at.update(dict.fromkeys(digests, time.monotonic()))
+        self._at.update(dict.fromkeys(digests, self.clock()))
 
     def forget(self) -> None:
         self._at.clear()

@@ -84,8 +84,9 @@ async def test_a_body_is_rewritten_only_to_refresh_it(radar_app: FastAPI, monkey
     await store_bodies({"refresh-digest-0001": text})
     assert (await RadarBody.get(digest="refresh-digest-0001")).last_seen == OLD, "written again within REFRESH_SECONDS"
 
-    later = bodies_module.time.monotonic() + bodies_module.REFRESH_SECONDS
-    monkeypatch.setattr(bodies_module.time, "monotonic", lambda: later)
+    written = bodies_module._WRITTEN
+    later = written.clock() + bodies_module.REFRESH_SECONDS
+    monkeypatch.setattr(written, "clock", lambda: later)
     await store_bodies({"refresh-digest-0001": text})
     refreshed = await RadarBody.get(digest="refresh-digest-0001")
     assert refreshed.last_seen > OLD and refreshed.text == text
