@@ -39,7 +39,15 @@ def setup_authz(app: FastAPI, settings: Settings, hooks: AppHooks) -> AuthzRunti
         # The first unknown-user login must not pay for making the dummy hash.
         await verify_password("", None)
 
+    async def unbind() -> None:
+        # Another app started later in this process (tests, an embedding server) must not
+        # have its writes reach this one's closed Redis clients.
+        previous = set_write_listener(None)
+        if previous != runtime.data_written:
+            set_write_listener(previous)  # not ours: leave it
+
     hooks.on_init("authz: bind runtime", bind)
     hooks.on_worker_start("authz: bind runtime", bind)
+    hooks.on_shutdown("authz: unbind write listener", unbind)
     hooks.on_worker_start("authz: dummy hash", warm_dummy_hash)
     return runtime

@@ -9,6 +9,7 @@ import redis as redis_sync
 from fastapi import FastAPI
 
 from app.core.startup import stop_process
+from app.core.write_tracking import set_listener
 from app.system.models import Menu
 from app.system.startup import INIT_ERRORS_KEY, business_init_hooks
 from tests import services
@@ -65,3 +66,14 @@ async def test_init_fail_on_business_error_makes_it_fatal(app_factory: Callable[
                 pass
     finally:
         await stop_process(application)  # a worker would exit here; the test process must release the ORM
+
+
+async def test_a_stopped_app_no_longer_hears_writes(app_factory: Callable[..., FastAPI], backend: services.Backend) -> None:
+    """Its write listener would reach Redis clients closed with it (tests start many apps in one process)."""
+    application = app_factory()
+    await reset_database(application, backend.name)
+    async with application.router.lifespan_context(application):
+        listening = set_listener(None)
+        set_listener(listening)
+        assert listening == application.state.authz.data_written
+    assert set_listener(None) is None
