@@ -30,6 +30,8 @@ class OrmApp:
     connection: str
     db_url: str
     modules: tuple[str, ...] = field(default_factory=tuple)
+    #: False for an app that keeps its own tables (Radar's store): no migrations are made or applied for it.
+    migrated: bool = True
 
 
 def _with_defaults(db_url: str, connect_timeout: float) -> str:
@@ -66,6 +68,8 @@ def build_tortoise_config(apps: list[OrmApp], *, timezone: str = "UTC", connect_
     for orm_app in apps:
         connections_cfg.setdefault(orm_app.connection, _with_defaults(orm_app.db_url, connect_timeout))
         apps_cfg[orm_app.name] = {"models": list(orm_app.modules), "default_connection": orm_app.connection}
+        if not orm_app.migrated:
+            apps_cfg[orm_app.name]["migrations"] = None  # Tortoise's own "no migrations" (app.core.migrate skips it)
     return {"connections": connections_cfg, "apps": apps_cfg, "use_tz": True, "timezone": timezone}
 
 

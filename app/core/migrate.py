@@ -37,8 +37,13 @@ def migrations_dir(app_label: str | None = None) -> Path:
 
 
 def with_migrations(config: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a ``TORTOISE_ORM`` dict where every app names its migrations package."""
+    """A copy of a ``TORTOISE_ORM`` dict where every app names its migrations package.
+
+    Apps that keep their own tables (``"migrations": None``, e.g. Radar's store)
+    are left out: nothing is made, applied or reported for them.
+    """
     out = copy.deepcopy(config)
+    out["apps"] = {label: app_cfg for label, app_cfg in out["apps"].items() if app_cfg.get("migrations", "") is not None}
     for label, app_cfg in out["apps"].items():
         app_cfg.setdefault("migrations", f"{MIGRATIONS_PACKAGE}.{label}")
     return out

@@ -42,7 +42,7 @@ def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: lis
     app.include_router(router)
     if not settings.RADAR_ENABLED:
         return
-    orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, _monitoring_url(settings.radar_db_url), RADAR_MODEL_MODULES))
+    orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, _monitoring_url(settings.radar_db_url), RADAR_MODEL_MODULES, migrated=False))
     sink_path = os.environ.get(SINK_ENV) if settings.RADAR_STORE_PROCESS else None
     sink = SinkClient(sink_path) if sink_path else None
     writer = RadarWriter(

@@ -151,7 +151,9 @@ async def serve(path: str) -> None:
 
     settings = get_settings()
     url = prepare_store(settings)
-    await init_db(build_tortoise_config([OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES)], timezone=settings.TIMEZONE))
+    await init_db(
+        build_tortoise_config([OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES, migrated=False)], timezone=settings.TIMEZONE)
+    )
     await create_radar_tables()
     writer = RadarWriter(
         settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS, body_limit=settings.RADAR_MAX_BODY_SIZE

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from loguru import logger
 
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from tests.system.radar.conftest import dump_all, flush
 
 CANARY = "Canary-Pa55word-7d1f0e"
-
-
-@pytest.fixture
-def log_lines() -> list[str]:
-    lines: list[str] = []
-    sink = logger.add(lambda message: lines.append(str(message)), level="DEBUG")
-    yield lines
-    logger.remove(sink)
 
 
 async def test_sql_and_log_are_recorded_with_the_request_id(radar_app: FastAPI, radar_client: httpx.AsyncClient) -> None:
