@@ -84,7 +84,7 @@ class Load:
     def run(self, seconds: float) -> Run:
         """The load's figures and the CPU the server spent meanwhile."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        before, (loops_before, serving_before) = self.server.cpu_seconds(), self.server.cpu_split()
+        before = self.server.cpu_split()
         result = run_wrk(
             self.server.base + self.path,
             method=self.method,
@@ -93,8 +93,8 @@ class Load:
             connections=self.connections,
             seconds=seconds,
         )
-        loops, serving = self.server.cpu_split()
-        return Run(result, self.server.cpu_seconds() - before, loops - loops_before, serving - serving_before)
+        spent = self.server.cpu_split().since(before)
+        return Run(result, spent.tree, spent.loops, spent.tree + spent.valkey)
 
 
 class Run(NamedTuple):

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -58,6 +59,17 @@ def _is_radar_store(process: psutil.Process) -> bool:
         return False
 
 
+class CpuSplit(NamedTuple):
+    """CPU seconds of a server's parts: its workers' event loops, its whole process tree, its embedded Valkey."""
+
+    loops: float
+    tree: float
+    valkey: float
+
+    def since(self, before: CpuSplit) -> CpuSplit:
+        return CpuSplit(self.loops - before.loops, self.tree - before.tree, self.valkey - before.valkey)
+
+
 @dataclass
 class Server:
     """A running server process tree."""
@@ -80,9 +92,9 @@ class Server:
         except psutil.NoSuchProcess:
             return []
 
-    def workers(self) -> list[psutil.Process]:
+    def workers(self, tree: list[psutil.Process] | None = None) -> list[psutil.Process]:
         """The leaves of the tree (granian workers), not the supervisor, granian's master, Valkey or Radar's store."""
-        tree = [p for p in self.tree() if "valkey" not in p.name() and not _is_radar_store(p)]
+        tree = [p for p in (self.tree() if tree is None else tree) if "valkey" not in p.name() and not _is_radar_store(p)]
         parents = set()
         for p in tree:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -100,13 +112,14 @@ class Server:
         except (OSError, ValueError, psutil.NoSuchProcess):
             return []
 
-    def cpu_split(self) -> tuple[float, float]:
-        """CPU seconds so far of the workers' event-loop threads, and of everything serving (tree and Valkey)."""
+    def cpu_split(self) -> CpuSplit:
+        """CPU seconds so far of the workers' event-loop threads, the server's tree, and its embedded Valkey (one walk of the tree)."""
+        tree = self.tree()
         loops = 0.0
-        for worker in self.workers():
+        for worker in self.workers(tree):
             with contextlib.suppress(psutil.NoSuchProcess):
                 loops += sum(t.user_time + t.system_time for t in worker.threads() if t.id == worker.pid)
-        return loops, _cpu_seconds(self.tree() + self.valkey())
+        return CpuSplit(loops, _cpu_seconds(tree), _cpu_seconds(self.valkey()))
 
     def rss_mb(self, *, radar_store: bool = False) -> list[float]:
         """RSS of each worker (or, with ``radar_store``, of Radar's store process)."""

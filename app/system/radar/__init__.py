@@ -29,7 +29,7 @@ from app.system.radar.redact import redact
 RADAR_APP = "app_radar"
 RADAR_MODEL_MODULES = ("app.system.radar.models",)
 
-__all__ = ["RADAR_APP", "RADAR_CONNECTION", "create_radar_tables", "prepare_store", "radar_log", "redact", "setup_radar"]
+__all__ = ["RADAR_APP", "RADAR_CONNECTION", "create_radar_tables", "prepare_store", "radar_log", "radar_orm_app", "redact", "setup_radar"]
 
 
 def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: list[OrmApp], middlewares: list[Middleware]) -> None:
@@ -42,7 +42,7 @@ def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: lis
     app.include_router(router)
     if not settings.RADAR_ENABLED:
         return
-    orm_apps.append(OrmApp(RADAR_APP, RADAR_CONNECTION, _monitoring_url(settings.radar_db_url), RADAR_MODEL_MODULES, migrated=False))
+    orm_apps.append(radar_orm_app(_monitoring_url(settings.radar_db_url)))
     sink_path = os.environ.get(SINK_ENV) if settings.RADAR_STORE_PROCESS else None
     sink = SinkClient(sink_path) if sink_path else None
     writer = RadarWriter(
@@ -71,6 +71,11 @@ def setup_radar(app: FastAPI, settings: Settings, hooks: AppHooks, orm_apps: lis
 
     hooks.on_worker_start("radar", start_radar)
     hooks.on_shutdown("radar", stop_radar)
+
+
+def radar_orm_app(url: str) -> OrmApp:
+    """Radar's Tortoise app on its own connection; it keeps its own tables (``create_radar_tables``), so no migrations."""
+    return OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES, migrated=False)
 
 
 def prepare_store(settings: Settings) -> str:

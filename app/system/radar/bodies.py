@@ -76,9 +76,6 @@ class _Written:
             self._at.clear()
         self._at.update(dict.fromkeys(digests, self.clock()))
 
-    def forget(self) -> None:
-        self._at.clear()
-
 
 _DIGESTS = _Digests()
 _WRITTEN = _Written()
@@ -128,11 +125,12 @@ async def attach_bodies(rows: Iterable[RadarRequest]) -> None:
 
 
 async def prune_bodies(cutoff: datetime) -> int:
-    """Delete bodies no batch has referred to since well before ``cutoff`` (the rows before it are gone)."""
-    deleted = int(await RadarBody.filter(last_seen__lt=cutoff - PRUNE_GRACE).delete())
-    if deleted:
-        _WRITTEN.forget()  # whatever this process still uses is written again on its next use
-    return deleted
+    """Delete bodies no batch has referred to since well before ``cutoff`` (the rows before it are gone).
+
+    A body this process wrote within ``REFRESH_SECONDS`` is never among them:
+    its ``last_seen`` is far younger than ``cutoff - PRUNE_GRACE``.
+    """
+    return int(await RadarBody.filter(last_seen__lt=cutoff - PRUNE_GRACE).delete())
 
 
 __all__ = ["PRUNE_GRACE", "REFRESH_SECONDS", "SHARED_BODY_MIN", "attach_bodies", "prune_bodies", "share_bodies", "store_bodies"]

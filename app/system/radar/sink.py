@@ -145,15 +145,13 @@ async def _read_frames(reader: asyncio.StreamReader, writer: RadarWriter) -> Non
 async def serve(path: str) -> None:
     """Listen on ``path`` and write what arrives until SIGTERM/SIGINT (then drain and stop)."""
     from app.core.config import get_settings
-    from app.core.database import OrmApp, build_tortoise_config, close_db, init_db
+    from app.core.database import build_tortoise_config, close_db, init_db
     from app.core.gc_tuning import restore, settle_heap
-    from app.system.radar import RADAR_APP, RADAR_CONNECTION, RADAR_MODEL_MODULES, create_radar_tables, prepare_store
+    from app.system.radar import create_radar_tables, prepare_store, radar_orm_app
 
     settings = get_settings()
     url = prepare_store(settings)
-    await init_db(
-        build_tortoise_config([OrmApp(RADAR_APP, RADAR_CONNECTION, url, RADAR_MODEL_MODULES, migrated=False)], timezone=settings.TIMEZONE)
-    )
+    await init_db(build_tortoise_config([radar_orm_app(url)], timezone=settings.TIMEZONE))
     await create_radar_tables()
     writer = RadarWriter(
         settings.RADAR_QUEUE_SIZE, settings.RADAR_RETENTION_HOURS, settings.RADAR_MAX_ROWS, body_limit=settings.RADAR_MAX_BODY_SIZE
