@@ -20,7 +20,7 @@ from app.core.ctx import CTX_USER_ID, CTX_USER_NAME, CTX_X_REQUEST_ID
 from app.core.dependency import route_template
 from app.system.radar.capture import CTX_CAPTURE, RequestCapture
 from app.system.radar.redact import truncate
-from app.system.radar.rows import ErrorInfo, RawRequest, business_code
+from app.system.radar.rows import ErrorInfo, Headers, RawRequest, business_code
 from app.system.radar.writer import RadarRecord, RadarWriter
 
 EXCLUDE_PREFIXES = (
@@ -41,41 +41,23 @@ def should_capture(path: str) -> bool:
     return path.startswith(INCLUDE_PREFIXES) or not path.startswith(EXCLUDE_PREFIXES)
 
 
-class _Body:
-    """Body chunks as sent, kept until ``cap`` bytes and joined once.
-
-    A one-chunk body stays the very object the app sent (no copy), so the
-    redaction memo hashes it at most once.
-    """
-
-    __slots__ = ("cap", "chunks", "size")
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.chunks: list[bytes] = []
-        self.size = 0
-
-    def add(self, chunk: bytes | bytearray | memoryview) -> None:
-        if chunk and self.size < self.cap:
-            self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
-            self.size += len(chunk)
-
-    def join(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-class _Response:
-    """What the app sent: status, raw headers and the body (up to the cap)."""
-
-    __slots__ = ("body", "headers", "status")
-
-    def __init__(self, cap: int) -> None:
-        self.status: int | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = _Body(cap)
+def _joined(kept: bytes, chunk: bytes | bytearray | memoryview, cap: int) -> bytes:
+    """``kept`` with ``chunk`` appended while under ``cap``; a lone chunk stays the very object sent (no copy)."""
+    if not chunk or len(kept) >= cap:
+        return kept
+    if not kept and type(chunk) is bytes:
+        return chunk
+    return kept + chunk
 
 
 class RadarMiddleware:
+    """Keeps what a request sent and was answered, and queues it when the answer is done.
+
+    Runs on every captured request, on the event loop all requests share:
+    the wrappers keep plain locals (no per-request objects but the capture
+    and the record), and the record leaves as references and scalars.
+    """
+
     def __init__(self, app: ASGIApp, settings: Settings, writer: RadarWriter) -> None:
         self.app = app
         self.settings = settings
@@ -91,24 +73,28 @@ class RadarMiddleware:
         if scope["type"] != "http" or not should_capture(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        capture = RequestCapture(x_request_id=CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
+        capture = RequestCapture(CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
         created_at = time.time()
-        request_body = _Body(self.capture_cap)
-        response = _Response(self.capture_cap)
+        cap = self.capture_cap
+        request_body = response_body = b""
+        status: int | None = None
+        response_headers: Headers = ()
 
         async def recording_receive() -> Message:
+            nonlocal request_body
             message = await receive()
             if message["type"] == "http.request":
-                request_body.add(message.get("body", b""))
+                request_body = _joined(request_body, message.get("body", b""), cap)
             return message
 
         async def recording_send(message: Message) -> None:
+            nonlocal response_body, status, response_headers
             kind = message["type"]
             if kind == "http.response.body":
-                response.body.add(message.get("body", b""))
+                response_body = _joined(response_body, message.get("body", b""), cap)
             elif kind == "http.response.start":
-                response.status = message["status"]
-                response.headers = message.get("headers", [])
+                status = message["status"]
+                response_headers = message.get("headers", ())
             await send(message)
 
         token = CTX_CAPTURE.set(capture)
@@ -120,14 +106,31 @@ class RadarMiddleware:
             raise
         finally:
             CTX_CAPTURE.reset(token)
-            self._submit(scope, capture, created_at, request_body, response, error=error)
+            self._submit(
+                scope,
+                capture,
+                created_at=created_at,
+                request_body=request_body,
+                status=status,
+                response_headers=response_headers,
+                response_body=response_body,
+                error=error,
+            )
 
     def _submit(
-        self, scope: Scope, capture: RequestCapture, created_at: float, body: _Body, response: _Response, *, error: BaseException | None
+        self,
+        scope: Scope,
+        capture: RequestCapture,
+        *,
+        created_at: float,
+        request_body: bytes,
+        status: int | None,
+        response_headers: Headers,
+        response_body: bytes,
+        error: BaseException | None,
     ) -> None:
         """Queue what was seen, as references and scalars: redaction and row building run off the request path."""
         try:
-            response_body = response.body.join()
             client = scope.get("client")
             state = scope.get("state") or {}
             raw = RawRequest(
@@ -141,10 +144,10 @@ class RadarMiddleware:
                 CTX_USER_ID.get() or state.get("user_id") or None,
                 CTX_USER_NAME.get() or state.get("user_name"),
                 scope.get("query_string", b""),
-                scope.get("headers", []),
-                body.join(),
-                response.status if error is None else 500,
-                response.headers,
+                scope.get("headers", ()),
+                request_body,
+                status if error is None else 500,
+                response_headers,
                 response_body if self.keep_response else None,
                 business_code(response_body),
                 capture.offset_ms(),

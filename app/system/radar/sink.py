@@ -45,7 +45,7 @@ def encode_batch(batch: list[RadarRecord]) -> bytes:
     MessagePack keeps bytes as bytes, so raw headers and bodies cross as they
     were captured; the store process decodes and redacts them.
     """
-    payload: bytes = msgpack.packb([(record.request, record.queries, record.logs) for record in batch], default=_plain)
+    payload: bytes = msgpack.packb(batch, default=_plain)
     return _HEADER.pack(len(payload)) + payload
 
 
@@ -65,7 +65,7 @@ def decode_batch(payload: bytes) -> list[RadarRecord]:
     """
     try:
         items = msgpack.unpackb(payload, use_list=False)
-        return [RadarRecord(RawRequest(*request), list(queries), list(logs)) for request, queries, logs in items]
+        return [RadarRecord(RawRequest(*request), queries, logs) for request, queries, logs in items]
     except (msgpack.UnpackException, TypeError, ValueError) as exc:
         raise ValueError(f"not a Radar batch ({type(exc).__name__})") from exc
 
@@ -138,8 +138,7 @@ async def _read_frames(reader: asyncio.StreamReader, writer: RadarWriter) -> Non
         except (asyncio.IncompleteReadError, ValueError, TypeError) as exc:
             logger.warning("radar store: unreadable frame ({}); closing that connection", type(exc).__name__)
             return
-        for record in records:
-            writer.submit(record)
+        writer.submit_many(records)
 
 
 async def serve(path: str) -> None:

@@ -1,7 +1,7 @@
-"""Radar's store writer: a bounded queue drained by one batch-writing task per worker.
+"""Radar's store writer: a bounded list of records drained by one batch-writing task per worker.
 
-Requests only ever call ``submit`` (``put_nowait``): when the queue is full the
-record is dropped and counted, so a slow or dead Radar store never blocks or
+Requests only ever call ``submit`` (a list append): when ``queue_size`` records
+are already waiting the record is dropped and counted, so a slow or dead Radar store never blocks or
 fails a request. The task writes up to ``BATCH_SIZE`` records per round; a
 failing write is logged (rate-limited) and the batch dropped. Every
 ``PRUNE_INTERVAL`` seconds it deletes rows older than ``RADAR_RETENTION_HOURS``
@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
@@ -40,13 +39,15 @@ PRUNE_INTERVAL = 300.0
 WRITE_TIMEOUT = 10.0
 
 
-@dataclass
-class RadarRecord:
-    """One captured request (raw, unredacted) and its children (already redacted)."""
+class RadarRecord(NamedTuple):
+    """One captured request (raw, unredacted) and its children (already redacted).
+
+    A tuple, so a batch goes to MessagePack as it is; the children are only read once captured.
+    """
 
     request: RawRequest
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
+    queries: Sequence[dict[str, Any]] = ()
+    logs: Sequence[dict[str, Any]] = ()
 
 
 #: Hands a batch to the store process; False when it cannot (the writer then writes it itself).
@@ -54,10 +55,18 @@ Forward = Callable[[list[RadarRecord]], Awaitable[bool]]
 
 
 class RadarWriter:
+    """Records wait in a plain list, taken whole by one writing task.
+
+    A request's whole share of the writer is ``submit``: a length check and a
+    list append (an ``asyncio.Queue`` cost it a few times more per record, on
+    the event loop every request shares); the task is woken only when the
+    list goes from empty to not empty.
+    """
+
     def __init__(
         self, queue_size: int, retention_hours: int, max_rows: int, forward: Forward | None = None, body_limit: int = 65536
     ) -> None:
-        self.queue: asyncio.Queue[RadarRecord] = asyncio.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
         self.forward = forward
         self.body_limit = body_limit
         self.retention_hours = retention_hours
@@ -65,56 +74,102 @@ class RadarWriter:
         self.dropped = 0
         self.written = 0
         self.failed = 0
+        self._pending: list[RadarRecord] = []
+        self._in_flight = 0
+        self._wakeup: asyncio.Future[None] | None = None
+        self._settled: list[asyncio.Future[None]] = []
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._last_prune = time.monotonic()
         self._warned_at = 0.0
 
     def submit(self, record: RadarRecord) -> bool:
-        """Queue ``record`` without waiting; False (and counted) when full."""
-        try:
-            self.queue.put_nowait(record)
-        except asyncio.QueueFull:
+        """Keep ``record`` for the next write without waiting; False (and counted) when ``queue_size`` are waiting."""
+        pending = self._pending
+        if len(pending) >= self.queue_size:
             self.dropped += 1
             return False
+        pending.append(record)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
         return True
+
+    def submit_many(self, records: list[RadarRecord]) -> int:
+        """``submit`` each of ``records`` (the store process receives them a batch at a time); return how many were kept."""
+        room = max(self.queue_size - len(self._pending), 0)
+        kept = records if len(records) <= room else records[:room]
+        self.dropped += len(records) - len(kept)
+        if kept:
+            self._pending.extend(kept)
+            self._wake()
+        return len(kept)
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="radar-writer")
 
+    async def settled(self) -> None:
+        """Return once everything submitted so far is written (or dropped as failed)."""
+        if not self._pending and not self._in_flight:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settled.append(waiter)
+        await waiter
+
     async def stop(self, drain_timeout: float = 3.0) -> None:
-        """Flush what is queued (bounded), then stop the task."""
+        """Write what is waiting (bounded by ``drain_timeout``), then stop the task."""
         task, self._task = self._task, None
         if task is None:
             return
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.queue.join(), drain_timeout)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        self._stopping = True
+        self._wake()
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, drain_timeout)
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self.queue.get()]
-            if self.queue.qsize() < BATCH_SIZE:
+            if not self._pending:
+                self._release_settled()
+                if self._stopping:
+                    return
+                self._wakeup = loop.create_future()
+                await self._wakeup
+            if len(self._pending) < BATCH_SIZE and not self._stopping:
                 await asyncio.sleep(FLUSH_INTERVAL)
-            while len(batch) < BATCH_SIZE and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
+            taken, self._pending = self._pending, []
+            self._in_flight = len(taken)
             try:
-                if self.forward is None or not await self.forward(batch):
-                    await asyncio.wait_for(write_batch(batch, self.body_limit), WRITE_TIMEOUT)
-                self.written += len(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the store may be down; requests must not notice
-                self.failed += len(batch)
-                self._warn(f"write failed ({type(exc).__name__}); {len(batch)} records dropped")
+                for start in range(0, len(taken), BATCH_SIZE):
+                    await self._write(taken[start : start + BATCH_SIZE])
             finally:
-                for _ in batch:
-                    self.queue.task_done()
+                self._in_flight = 0
             if self.forward is None and time.monotonic() - self._last_prune >= PRUNE_INTERVAL:  # else the store process prunes
                 self._last_prune = time.monotonic()
                 await self.prune_quietly()
+
+    async def _write(self, batch: list[RadarRecord]) -> None:
+        try:
+            if self.forward is None or not await self.forward(batch):
+                await asyncio.wait_for(write_batch(batch, self.body_limit), WRITE_TIMEOUT)
+            self.written += len(batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the store may be down; requests must not notice
+            self.failed += len(batch)
+            self._warn(f"write failed ({type(exc).__name__}); {len(batch)} records dropped")
+
+    def _release_settled(self) -> None:
+        waiters, self._settled = self._settled, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def prune_quietly(self) -> None:
         try:
@@ -129,7 +184,7 @@ class RadarWriter:
             logger.warning("radar: {}", text)
 
     def stats(self) -> dict[str, int]:
-        return {"queued": self.queue.qsize(), "written": self.written, "dropped": self.dropped, "failed": self.failed}
+        return {"queued": len(self._pending), "written": self.written, "dropped": self.dropped, "failed": self.failed}
 
 
 async def write_batch(batch: list[RadarRecord], body_limit: int) -> None:
@@ -161,7 +216,7 @@ async def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
     await plan.db.execute_many(plan.insert_query, [plan.values(row) for row in rows])
 
 
-async def _insert_children(model: type[Model], groups: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+async def _insert_children(model: type[Model], groups: list[tuple[dict[str, Any], Sequence[dict[str, Any]]]]) -> None:
     """INSERT query or log rows, each stamped with its request's ``created_at`` and ``x_request_id``."""
     if not groups:
         return

@@ -93,7 +93,7 @@ def log_lines() -> Iterator[list[str]]:
 
 async def flush(app: FastAPI) -> None:
     """Wait until the Radar writer has stored everything queued so far."""
-    await app.state.radar_writer.queue.join()
+    await app.state.radar_writer.settled()
 
 
 def dump_all(rows: list[Any]) -> str:

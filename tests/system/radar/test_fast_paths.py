@@ -274,7 +274,7 @@ async def test_records_still_land_whole_in_the_store(radar_app: FastAPI) -> None
         ]
         logs = [{"level": "INFO", "message": f"log {i}", "data": None, "source": "m.f:1", "offset_ms": 0.3}]
         writer.submit(RadarRecord(raw_request(x_request_id=f"plan-row-{i}"), queries, logs if i != 1 else []))
-    await asyncio.wait_for(writer.queue.join(), 30)
+    await asyncio.wait_for(writer.settled(), 30)
     stored = await RadarRequest.filter(x_request_id__startswith="plan-row-").order_by("x_request_id")
     assert [r.x_request_id for r in stored] == ["plan-row-0", "plan-row-1", "plan-row-2"]
     assert stored[0].request_headers == {"authorization": REDACTED, "host": "t"} and stored[0].resolved is False

@@ -54,10 +54,12 @@ def test_a_batch_survives_the_frame_unchanged() -> None:
 
 
 def as_decoded(record: RadarRecord) -> RadarRecord:
-    """``record`` as the store process sees it: header pairs in tuples (MessagePack arrays decode as tuples)."""
+    """``record`` as the store process sees it: arrays (header pairs, children) decode as tuples."""
     raw = record.request
     return RadarRecord(
-        raw._replace(request_headers=tuple(raw.request_headers), response_headers=tuple(raw.response_headers)), record.queries, record.logs
+        raw._replace(request_headers=tuple(raw.request_headers), response_headers=tuple(raw.response_headers)),
+        tuple(record.queries),
+        tuple(record.logs),
     )
 
 
@@ -157,7 +159,7 @@ async def test_an_unreachable_store_makes_the_worker_write_its_own_records(app: 
     writer.start()
     try:
         writer.submit(record("local-1"))
-        await asyncio.wait_for(writer.queue.join(), 30)
+        await asyncio.wait_for(writer.settled(), 30)
     finally:
         await writer.stop()
     assert await RadarRequest.filter(x_request_id="local-1").exists()

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.system.radar.models import RadarRequest
-from app.system.radar.writer import prune
+from app.system.radar.writer import BATCH_SIZE, RadarRecord, RadarWriter, prune
 from tests import services
-from tests.system.radar.conftest import flush, start
+from tests.system.radar.conftest import flush, raw_request, start
 
 
 @pytest.fixture
@@ -75,3 +75,68 @@ async def test_a_reused_request_id_loses_no_other_record(radar_app: FastAPI, rad
     assert await RadarRequest.filter(x_request_id="dup-0001").count() == 1
     assert await RadarRequest.filter(x_request_id__in=["solo-0001", "solo-0002"]).count() == 2
     assert radar_app.state.radar_writer.failed == 0
+
+
+class _Handover:
+    """A forward that takes every batch (as the store process would) and keeps what it got."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[RadarRecord]] = []
+
+    async def __call__(self, batch: list[RadarRecord]) -> bool:
+        self.batches.append(batch)
+        return True
+
+
+def _records(count: int, prefix: str = "w") -> list[RadarRecord]:
+    return [RadarRecord(raw_request(x_request_id=f"{prefix}-{i:05d}")) for i in range(count)]
+
+
+def _ids(batches: list[list[RadarRecord]]) -> list[str]:
+    return [record.request.x_request_id for batch in batches for record in batch]
+
+
+async def test_submit_beyond_the_queue_size_drops_and_counts_without_waiting() -> None:
+    writer = RadarWriter(3, 24, 1000, forward=_Handover())
+    kept = [writer.submit(record) for record in _records(5)]
+    assert kept == [True, True, True, False, False]
+    assert writer.stats() == {"queued": 3, "written": 0, "dropped": 2, "failed": 0}
+    assert writer.submit_many(_records(2, "more")) == 0 and writer.dropped == 4
+
+
+async def test_submit_many_keeps_what_fits_in_order() -> None:
+    handover = _Handover()
+    writer = RadarWriter(4, 24, 1000, forward=handover)
+    writer.submit(_records(1, "first")[0])
+    assert writer.submit_many(_records(5)) == 3 and writer.dropped == 2
+    writer.start()
+    try:
+        await asyncio.wait_for(writer.settled(), 10)
+    finally:
+        await writer.stop()
+    assert _ids(handover.batches) == ["first-00000", "w-00000", "w-00001", "w-00002"]
+
+
+async def test_settled_waits_for_every_record_and_batches_stay_bounded() -> None:
+    handover = _Handover()
+    writer = RadarWriter(10_000, 24, 1000, forward=handover)
+    writer.start()
+    try:
+        for record in _records(BATCH_SIZE * 2 + 17):
+            writer.submit(record)
+        await asyncio.wait_for(writer.settled(), 10)
+        assert writer.written == BATCH_SIZE * 2 + 17 and writer.stats()["queued"] == 0
+        assert max(len(batch) for batch in handover.batches) <= BATCH_SIZE
+        assert _ids(handover.batches) == [r.request.x_request_id for r in _records(BATCH_SIZE * 2 + 17)]
+        await asyncio.wait_for(writer.settled(), 1)  # nothing pending: returns at once
+    finally:
+        await writer.stop()
+
+
+async def test_stop_writes_what_is_still_waiting() -> None:
+    handover = _Handover()
+    writer = RadarWriter(100, 24, 1000, forward=handover)
+    writer.start()
+    writer.submit_many(_records(7))
+    await writer.stop(drain_timeout=10)  # well before the flush interval ends
+    assert len(_ids(handover.batches)) == 7 and writer.written == 7
