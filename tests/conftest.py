@@ -25,7 +25,8 @@ from app import create_app
 from app.core.config import Settings
 from tests import services
 
-TEST_SECRET = "trellis-test-secret-key-0123456789-abcdefghijklmnop"
+#: 64+ bytes: tests forge HS512 tokens with it, and PyJWT warns below the hash size.
+TEST_SECRET = "trellis-test-secret-key-0123456789-abcdefghijklmnop-qrstuvwxyz-0123456789"
 
 _created: dict[str, services.Backend] = {}
 _schemas_ready: set[str] = set()

@@ -1,11 +1,11 @@
 """Radar's store writer: a bounded list of records drained by one batch-writing task per worker.
 
-Requests only ever call ``submit`` (a list append): when ``queue_size`` records
-are already waiting the record is dropped and counted, so a slow or dead Radar store never blocks or
-fails a request. The task writes up to ``BATCH_SIZE`` records per round; a
-failing write is logged (rate-limited) and the batch dropped. Every
-``PRUNE_INTERVAL`` seconds it deletes rows older than ``RADAR_RETENTION_HOURS``
-and trims requests beyond ``RADAR_MAX_ROWS``.
+Requests only ever call ``submit`` (a list append): when ``queue_size``
+records are already waiting the record is dropped and counted, so a slow or
+dead Radar store never blocks or fails a request. The task writes up to
+``BATCH_SIZE`` records per round; a failing write is logged (rate-limited)
+and the batch dropped. Every ``PRUNE_INTERVAL`` seconds it deletes rows older
+than ``RADAR_RETENTION_HOURS`` and trims requests beyond ``RADAR_MAX_ROWS``.
 
 With ``forward`` (a worker under the supervisor's store process, see
 ``app.system.radar.sink``) each batch is handed over instead, written here
@@ -90,9 +90,7 @@ class RadarWriter:
             self.dropped += 1
             return False
         pending.append(record)
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
+        self._wake()
         return True
 
     def submit_many(self, records: list[RadarRecord]) -> int:
@@ -133,6 +131,12 @@ class RadarWriter:
             self._wakeup.set_result(None)
 
     async def _run(self) -> None:
+        try:
+            await self._drain_forever()
+        finally:  # stopped or cancelled: nobody waits on a writer that no longer writes
+            self._release_settled()
+
+    async def _drain_forever(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             if not self._pending:

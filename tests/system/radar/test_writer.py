@@ -140,3 +140,21 @@ async def test_stop_writes_what_is_still_waiting() -> None:
     writer.submit_many(_records(7))
     await writer.stop(drain_timeout=10)  # well before the flush interval ends
     assert len(_ids(handover.batches)) == 7 and writer.written == 7
+
+
+async def test_a_writer_stopped_mid_write_releases_whoever_waits_for_it() -> None:
+    began = asyncio.Event()
+
+    async def stuck(batch: list[RadarRecord]) -> bool:
+        began.set()
+        await asyncio.sleep(3600)
+        return True
+
+    writer = RadarWriter(100, 24, 1000, forward=stuck)
+    writer.start()
+    writer.submit_many(_records(BATCH_SIZE))
+    waiting = asyncio.create_task(writer.settled())
+    await asyncio.wait_for(began.wait(), 10)
+    await writer.stop(drain_timeout=0.1)
+    await asyncio.wait_for(waiting, 5)
+    assert writer.written == 0
