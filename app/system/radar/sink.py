@@ -37,6 +37,10 @@ RETRY_SECONDS = 5.0
 #: How long after a worker starts a missing store counts as still starting (no warning, no back-off).
 START_GRACE_SECONDS = 30.0
 SEND_TIMEOUT = 5.0
+#: The store's read buffer per connection before it stops reading (twice this): a frame of 200
+#: records is about 1 MB, and with asyncio's 64 KiB default every frame paused and resumed the
+#: socket several times (an epoll change each way).
+READ_LIMIT = 4 * 1024 * 1024
 
 
 def encode_batch(batch: list[RadarRecord]) -> bytes:
@@ -178,7 +182,7 @@ async def serve(path: str) -> None:
         os.unlink(path)
     old_umask = os.umask(0o177)  # the socket is for this user's processes only
     try:
-        server = await asyncio.start_unix_server(handle, path)
+        server = await asyncio.start_unix_server(handle, path, limit=READ_LIMIT)
     finally:
         os.umask(old_umask)
     stop = asyncio.Event()

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, cast
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
-from tortoise.fields import Field
+from tortoise.fields import Field, JSONField
 from tortoise.models import Model
 from tortoise.validators import MaxLengthValidator
 
@@ -234,6 +234,9 @@ async def _insert_children(model: type[Model], groups: list[tuple[dict[str, Any]
 
 
 _MISSING: Any = object()
+_JSON_CONTAINERS = (dict, list)
+#: A column of an insert plan: name, field, exact pass-through type (or None), length limit, nullable, JSON encoder (or None).
+_Column = tuple[str, Field[Any], type | None, int, bool, Callable[[Any], str] | None]
 
 
 class _InsertPlan:
@@ -257,7 +260,7 @@ class _InsertPlan:
         self.columns = [self._column(name, fields_map[name]) for name in executor.regular_columns]
 
     @staticmethod
-    def _column(name: str, column: Field[Any]) -> tuple[str, Field[Any], type | None, int, bool]:
+    def _column(name: str, column: Field[Any]) -> _Column:
         plain = type(column).to_db_value is Field.to_db_value and type(column).validate is Field.validate
         max_length = -1
         if plain and column.validators:
@@ -267,14 +270,17 @@ class _InsertPlan:
             else:
                 plain = False
         field_type = column.field_type if plain and isinstance(column.field_type, type) else None
-        return name, column, field_type, max_length, bool(column.null)
+        # A JSON field without validators turns a dict or list into its encoder's text and nothing else.
+        bare_json = type(column).to_db_value is JSONField.to_db_value and type(column).validate is Field.validate and not column.validators
+        encoder = cast("JSONField[Any]", column).encoder if bare_json else None
+        return name, column, field_type, max_length, bool(column.null), encoder
 
     def values(self, row: dict[str, Any], overrides: dict[str, Any] | None = None) -> list[Any]:
         """The row's DB values in column order; keys in ``overrides`` win over the row's."""
         model = self.model
         out: list[Any] = []
         value: Any
-        for name, column, field_type, max_length, null in self.columns:
+        for name, column, field_type, max_length, null, encoder in self.columns:
             if overrides is not None and name in overrides:
                 value = overrides[name]
             else:
@@ -282,11 +288,14 @@ class _InsertPlan:
                 if value is _MISSING:
                     value = _default(column)
             if value is None:
-                if null and field_type is not None:
+                if null and (field_type is not None or encoder is not None):
                     out.append(None)
                     continue
             elif type(value) is field_type and (max_length < 0 or len(cast("str", value)) <= max_length):
                 out.append(value)
+                continue
+            elif encoder is not None and type(value) in _JSON_CONTAINERS:
+                out.append(encoder(value))
                 continue
             out.append(column.to_db_value(value, model))
         return out

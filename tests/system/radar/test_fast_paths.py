@@ -233,6 +233,7 @@ ROW_VARIANTS = [
     {"duration_ms": 2, "client_port": True, "resolved": True, "x_request_id": 5},  # other types are converted as before
     {"user_name": "n" * 255, "path": "p" * 500},  # at the limit
     {"request_headers": None, "response_headers": []},
+    {"request_headers": '{"a":1}', "response_headers": {"ü": ["x", 1, None]}},  # JSON text is checked, containers encoded
     {"created_at": datetime(2026, 1, 2, 3, 4, 5)},  # naive
 ]
 
