@@ -75,7 +75,7 @@ class RadarWriter:
         self.written = 0
         self.failed = 0
         self._pending: list[RadarRecord] = []
-        self._in_flight = 0
+        self._writing = False
         self._wakeup: asyncio.Future[None] | None = None
         self._settled: list[asyncio.Future[None]] = []
         self._stopping = False
@@ -110,7 +110,7 @@ class RadarWriter:
 
     async def settled(self) -> None:
         """Return once everything submitted so far is written (or dropped as failed)."""
-        if not self._pending and not self._in_flight:
+        if not self._pending and not self._writing:
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._settled.append(waiter)
@@ -148,12 +148,12 @@ class RadarWriter:
             if len(self._pending) < BATCH_SIZE and not self._stopping:
                 await asyncio.sleep(FLUSH_INTERVAL)
             taken, self._pending = self._pending, []
-            self._in_flight = len(taken)
+            self._writing = True
             try:
                 for start in range(0, len(taken), BATCH_SIZE):
                     await self._write(taken[start : start + BATCH_SIZE])
             finally:
-                self._in_flight = 0
+                self._writing = False
             if self.forward is None and time.monotonic() - self._last_prune >= PRUNE_INTERVAL:  # else the store process prunes
                 self._last_prune = time.monotonic()
                 await self.prune_quietly()
