@@ -5,7 +5,7 @@ live in Redis, but the *violation* counts that drive auto-ban are kept per
 process (``middleware.suspicious_request_counts``), its managers are process
 singletons, and it refuses to ban loopback and proxy addresses. With several
 workers a client would get ``workers x threshold`` violations before a ban.
-So the limiter is one Lua script (one round trip per request, atomic):
+So the limiter is one Lua script (one round trip, atomic):
 
 * a ban key ``guard:{ip}:ban`` short-circuits everything (code 2501);
 * a fixed-window counter per client (``GUARD_RATE_LIMIT`` per
@@ -15,6 +15,17 @@ So the limiter is one Lua script (one round trip per request, atomic):
 * each rejected request counts a violation (the count lives for
   ``GUARD_AUTO_BAN_DURATION`` s); reaching ``GUARD_AUTO_BAN_THRESHOLD`` sets
   the ban for ``GUARD_AUTO_BAN_DURATION`` s.
+
+Leases: a round trip per request cost a worker a tenth of a cached request
+(docs/performance.md), so for paths without an endpoint limit a worker takes
+a slice of a client's window budget at once — ``GUARD_RATE_LIMIT //
+GUARD_LEASE_PARTS`` requests, counted in Redis when taken — and serves that
+many locally until the window ends. The global count never exceeds the limit
+(a lease is granted from what is left, partially at the end), but a client
+spread over several workers can be refused up to one unused slice per worker
+early, and a ban set elsewhere reaches a worker once its slice is used. With
+a slice of 1 (``GUARD_LEASE_PARTS=1``, or a limit below ``2 x`` the parts)
+every request is counted in Redis, as before.
 
 Answers are the envelope with HTTP 200 and a ``Retry-After`` header. When
 Redis is unreachable the guard fails open (a WARNING at most once a minute):
@@ -58,13 +69,19 @@ EXEMPT_PREFIXES: tuple[str, ...] = ("/health",)
 
 ALLOWED, LIMITED, BANNED = 0, 1, 2
 
+#: KEYS: ban, client window, (client, endpoint) window, violations.
+#: ARGV: limit, window, endpoint limit, endpoint window, ban threshold, ban seconds, requests wanted.
+#: Returns {verdict, retry-after s, requests granted, ms left in the client's window}.
 _SCRIPT = """
 local ttl = redis.call('TTL', KEYS[1])
-if ttl ~= -2 then return {2, ttl} end
+if ttl ~= -2 then return {2, ttl, 0, 0} end
+local limit, want = tonumber(ARGV[1]), tonumber(ARGV[7])
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+local grant = math.max(math.min(want, limit - used), 0)
+redis.call('INCRBY', KEYS[2], math.max(grant, 1))
+if used == 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 local over, retry = 0, 0
-local g = redis.call('INCR', KEYS[2])
-if g == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-if g > tonumber(ARGV[1]) then over = 1; retry = redis.call('TTL', KEYS[2]) end
+if grant == 0 then over = 1; retry = redis.call('TTL', KEYS[2]) end
 if tonumber(ARGV[3]) > 0 then
   local e = redis.call('INCR', KEYS[3])
   if e == 1 then redis.call('EXPIRE', KEYS[3], ARGV[4]) end
@@ -74,20 +91,29 @@ if tonumber(ARGV[3]) > 0 then
     if t > retry then retry = t end
   end
 end
-if over == 0 then return {0, 0} end
+if over == 0 then
+  if grant > 1 then return {0, 0, grant, redis.call('PTTL', KEYS[2])} end
+  return {0, 0, grant, 0}
+end
 local v = redis.call('INCR', KEYS[4])
 if v == 1 then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
 if v >= tonumber(ARGV[5]) then
   redis.call('SET', KEYS[1], '1', 'EX', ARGV[6])
   redis.call('DEL', KEYS[4])
-  return {2, tonumber(ARGV[6])}
+  return {2, tonumber(ARGV[6]), 0, 0}
 end
-return {1, retry}
+return {1, retry, 0, 0}
 """
+
+#: Clients whose unused slices a worker remembers; past this the oldest slice is forgotten (its requests count in Redis again).
+MAX_LEASES = 10_000
 
 
 class RateLimiter:
-    """The Redis side of the guard; usable on its own (e.g. for WebSocket handshakes)."""
+    """The Redis side of the guard; usable on its own (e.g. for WebSocket handshakes).
+
+    Keeps this worker's leases: client address -> [requests left, monotonic end of the window].
+    """
 
     def __init__(self, settings: Settings, endpoint_limits: Mapping[str, tuple[int, int]] | None = None) -> None:
         self.limit = settings.GUARD_RATE_LIMIT
@@ -96,6 +122,8 @@ class RateLimiter:
         self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
         self.prefix = settings.GUARD_KEY_PREFIX
         self.endpoint_limits: dict[str, tuple[int, int]] = {**auth_endpoint_limits(settings), **(endpoint_limits or {})}
+        self.lease_size = max(self.limit // settings.GUARD_LEASE_PARTS, 1)
+        self._leases: dict[str, list[float]] = {}
 
     def keys(self, ip: str, path: str) -> list[str]:
         tag = f"{self.prefix}guard:{{{ip}}}"  # hash tag: one cluster slot per client
@@ -103,15 +131,42 @@ class RateLimiter:
 
     async def hit(self, redis: Redis | RedisMux, ip: str, path: str) -> tuple[int, int]:
         """Count one request; return (ALLOWED|LIMITED|BANNED, retry-after seconds)."""
+        if self.leased(ip, path):
+            return ALLOWED, 0
         endpoint_limit, endpoint_window = self.endpoint_limits.get(path, (0, 0))
-        args: list[Any] = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds]
+        want = 1 if endpoint_limit else self.lease_size
+        args: list[Any] = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds, want]
         keys = self.keys(ip, path)
         if isinstance(redis, RedisMux):
-            verdict, retry = await redis.evalsha(_SCRIPT, keys, args)
+            reply = await redis.evalsha(_SCRIPT, keys, args)
         else:
             # A Script object per call: caching it per client by id() could hand it another client.
-            verdict, retry = await redis.register_script(_SCRIPT)(keys=keys, args=args)
-        return int(verdict), max(int(retry), 0)
+            reply = await redis.register_script(_SCRIPT)(keys=keys, args=args)
+        verdict, retry, granted, window_ms = (int(value) for value in reply)
+        if verdict == ALLOWED and granted > 1 and window_ms > 0:
+            self._lease(ip, granted - 1, time.monotonic() + window_ms / 1000)
+        return verdict, max(retry, 0)
+
+    def leased(self, ip: str, path: str) -> bool:
+        """Take one request from this worker's slice of the client's budget, if it holds one (no Redis)."""
+        lease = self._leases.get(ip)
+        if lease is None or path in self.endpoint_limits:
+            return False
+        if lease[0] >= 1 and time.monotonic() < lease[1]:
+            lease[0] -= 1
+            return True
+        del self._leases[ip]
+        return False
+
+    def _lease(self, ip: str, requests: int, ends: float) -> None:
+        """Keep a granted slice; concurrent grants for one client add up (none is thrown away)."""
+        held = self._leases.pop(ip, None)
+        if held is not None and held[1] > time.monotonic():
+            requests += int(held[0])
+            ends = min(ends, held[1])
+        if len(self._leases) >= MAX_LEASES:
+            del self._leases[next(iter(self._leases))]
+        self._leases[ip] = [requests, ends]
 
     async def unban(self, redis: Redis, ip: str) -> None:
         """Lift a ban and forget the client's violations."""
@@ -141,13 +196,17 @@ class GuardMiddleware:
         if scope["type"] != "http" or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
+        ip = client_ip(scope, self.settings.PROXY_HEADERS_ENABLED, self.settings.TRUSTED_HOSTS) or "unknown"
+        limiter = self._limiter_for(scope)
+        if limiter.leased(ip, path):
+            await self.app(scope, receive, send)
+            return
         state = getattr(scope.get("app"), "state", None)
         redis: Redis | RedisMux | None = getattr(state, "redis_mux", None) or getattr(state, "redis", None)
-        ip = client_ip(scope, self.settings.PROXY_HEADERS_ENABLED, self.settings.TRUSTED_HOSTS) or "unknown"
         verdict, retry = ALLOWED, 0
         if redis is not None:
             try:
-                verdict, retry = await self._limiter_for(scope).hit(redis, ip, path)
+                verdict, retry = await limiter.hit(redis, ip, path)
             except REDIS_ERRORS as exc:
                 self._warn_fail_open(exc)
         if verdict == ALLOWED:

@@ -26,8 +26,12 @@ N = 25
 
 
 @pytest.fixture
-async def app(app_factory: Callable[..., FastAPI], backend: services.Backend, private_redis: RedisProcess) -> AsyncIterator[FastAPI]:
-    async for application in started_probe_app(app_factory, backend, REDIS_URL=private_redis.url):
+async def app(
+    request: pytest.FixtureRequest, app_factory: Callable[..., FastAPI], backend: services.Backend, private_redis: RedisProcess
+) -> AsyncIterator[FastAPI]:
+    # Parametrised with True: the rate limiter is on, with a budget its leases cover (app/core/guard.py).
+    guard = {"GUARD_ENABLED": True, "GUARD_RATE_LIMIT": 100_000} if getattr(request, "param", False) else {}
+    async for application in started_probe_app(app_factory, backend, REDIS_URL=private_redis.url, **guard):
         await ensure_fixture_rbac()
         yield application
 
@@ -59,6 +63,7 @@ async def test_counters_see_a_cold_request(client: httpx.AsyncClient, private_re
     assert codes == ["0000"] and commands >= 1 and queries >= 1
 
 
+@pytest.mark.parametrize("app", [False, True], ids=["guard-off", "guard-on"], indirect=True)
 async def test_steady_state_costs_one_redis_command_and_no_query(client: httpx.AsyncClient, private_redis: RedisProcess) -> None:
     await grant_items("R_ITEMS")
     await create_user("hot", roles=("R_ITEMS",))
