@@ -4,8 +4,9 @@ Why not redis-py for these calls: its asyncio client checks a connection out
 of a pool, wraps each command in retry and timeout machinery and parses the
 reply in Python-level layers — about 120 µs of CPU per command on the
 project's 2-core machine, more than the rest of an authenticated request. The
-hot path issues two tiny commands per request (the rate limiter's script and
-the permission check's MGET), so this module sends them over a single
+hot path issues tiny commands on every request (the permission check's MGET,
+and the rate limiter's script whenever a worker takes a new slice of a
+client's budget), so this module sends them over a single
 connection without waiting for earlier replies (the server answers in order)
 and parses with hiredis: about 17 µs per command under load.
 
