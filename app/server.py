@@ -4,7 +4,7 @@
 port is taken (granian's port reuse would otherwise silently share traffic with
 a leftover server), starts the embedded Valkey when no REDIS_URL is set, then
 starts Radar's store process (one writer of Radar's rows for every worker,
-see app/system/radar/sink.py), then runs granian (``WORKERS``, respawn of
+see app/system/radar/sink.py; restarted with back-off if it dies), then runs granian (``WORKERS``, respawn of
 failed workers, lifetime and RSS limits) in a child process with its own
 process group.
 
@@ -98,13 +98,18 @@ def _group_alive(pgid: int) -> bool:
 
 
 class Supervisor:
-    """Forwards stop signals to the granian child; SIGKILLs its group if it outlives the deadline."""
+    """Forwards stop signals to the granian child; SIGKILLs its group if it outlives the deadline.
 
-    def __init__(self, shutdown_timeout: float) -> None:
+    ``tick`` runs every poll (~50 ms) while serving: it keeps the side
+    processes (Radar's store) running.
+    """
+
+    def __init__(self, shutdown_timeout: float, tick: Callable[[], None] | None = None) -> None:
         self.shutdown_timeout = shutdown_timeout
         self.child: subprocess.Popen[bytes] | None = None
         self.deadline: float | None = None
         self.signum = signal.SIGTERM
+        self.tick = tick or (lambda: None)
 
     def install(self) -> None:
         """Install the handlers before the child exists, so no early signal is lost."""
@@ -132,6 +137,8 @@ class Supervisor:
                 print("trellis: shutdown timed out; killing the server processes", file=sys.stderr)
                 _kill_group(pgid, signal.SIGKILL)
                 break
+            if self.deadline is None:
+                self.tick()
             time.sleep(0.05)
         returncode = child.wait()
         self._reap_group(pgid)
@@ -161,6 +168,7 @@ class Supervisor:
             print(f"trellis: the server exited unexpectedly (code {returncode}); restarting in {delay:.1f} s", file=sys.stderr)
             until = time.monotonic() + delay
             while time.monotonic() < until and self.deadline is None:
+                self.tick()
                 time.sleep(0.05)
             if self.deadline is not None:
                 return 0
@@ -174,36 +182,55 @@ class Supervisor:
         _kill_group(pgid, signal.SIGKILL)
 
 
-def start_radar_store(settings: Settings, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
-    """Start Radar's store process (app/system/radar/sink.py); None when Radar keeps writing in the workers.
+class RadarStore:
+    """Radar's store process (app/system/radar/sink.py), restarted with back-off whenever it dies.
 
     It starts beside granian, not before it (start-up time is not spent
     waiting for it): until it listens, and whenever it cannot be reached,
-    the workers write their own records. The socket lives in the temp
-    directory (a Unix socket path has ~100 characters at most; DATA_DIR may
-    be deeper).
+    the workers write their own records, and they reconnect to its socket
+    once it is back. The socket lives in the temp directory (a Unix socket
+    path has ~100 characters at most; DATA_DIR may be deeper).
     """
-    if not (settings.RADAR_ENABLED and settings.RADAR_STORE_PROCESS):
-        return None
-    from app.system.radar.sink import SINK_ENV
 
-    path = os.path.join(tempfile.gettempdir(), f"trellis-radar-{uuid.uuid4().hex[:12]}.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "app.system.radar.sink"], env={**env, SINK_ENV: path}, start_new_session=True)
-    env[SINK_ENV] = path
-    return proc, path
+    def __init__(self, env: dict[str, str]) -> None:
+        from app.system.radar.sink import SINK_ENV
 
+        self.path = os.path.join(tempfile.gettempdir(), f"trellis-radar-{uuid.uuid4().hex[:12]}.sock")
+        env[SINK_ENV] = self.path
+        self.env = dict(env)
+        self.quick_exits = 0
+        self.restart_at: float | None = None
+        self.proc = self._spawn()
 
-def stop_radar_store(proc: subprocess.Popen[bytes], path: str, timeout: float) -> None:
-    """SIGTERM (it drains its queue), then SIGKILL after ``timeout``; the socket file is removed."""
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        self.started = time.monotonic()
+        return subprocess.Popen([sys.executable, "-m", "app.system.radar.sink"], env=self.env, start_new_session=True)
+
+    def keep_running(self) -> None:
+        """Reap a store that exited and start another one after a back-off (0.5 s, doubling up to 30 s while it keeps dying)."""
+        if self.proc.poll() is None:
+            return
+        now = time.monotonic()
+        if self.restart_at is None:
+            self.quick_exits = 0 if now - self.started >= HEALTHY_RUN_SECONDS else self.quick_exits + 1
+            delay = min(30.0, 0.5 * 2**self.quick_exits)
+            print(f"trellis: Radar's store process exited (code {self.proc.returncode}); restarting it in {delay:.1f} s", file=sys.stderr)
+            self.restart_at = now + delay
+        elif now >= self.restart_at:
+            self.restart_at = None
+            self.proc = self._spawn()
+
+    def stop(self, timeout: float) -> None:
+        """SIGTERM (it drains its queue), then SIGKILL after ``timeout``; the socket file is removed."""
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
 
 
 def main() -> int:
@@ -228,7 +255,9 @@ def main() -> int:
     env["SECRET_KEY"] = settings.secret  # workers must agree on a generated secret
     supervisor = Supervisor(settings.SHUTDOWN_TIMEOUT_SECONDS)
     supervisor.install()
-    radar_store = start_radar_store(settings, env)
+    radar_store = RadarStore(env) if settings.RADAR_ENABLED and settings.RADAR_STORE_PROCESS else None
+    if radar_store is not None:
+        supervisor.tick = radar_store.keep_running
     try:
 
         def spawn() -> subprocess.Popen[bytes]:
@@ -237,7 +266,7 @@ def main() -> int:
         return supervisor.serve(spawn)
     finally:
         if radar_store is not None:  # after the workers: they hand their last records over on the way out
-            stop_radar_store(*radar_store, timeout=settings.SHUTDOWN_TIMEOUT_SECONDS + KILL_GRACE_SECONDS)
+            radar_store.stop(timeout=settings.SHUTDOWN_TIMEOUT_SECONDS + KILL_GRACE_SECONDS)
         if started_redis:
             stop_embedded_redis(settings.DATA_DIR)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import sqlite3
@@ -13,9 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
+from app.system.radar.sink import SinkClient
+from app.system.radar.writer import RadarRecord
 from tests.launch import ROOT, alive, descendants, free_port, server_env, start_server, wait_ready
+from tests.system.radar.conftest import raw_request
 
 pytestmark = pytest.mark.multiprocess
 
@@ -99,3 +104,31 @@ def test_workers_starting_together_on_a_fresh_data_directory_all_start(tmp_path:
     log = (tmp_path / "server.log").read_text()
     assert "lifespan startup failed" not in log  # each worker migrated the fresh SQLite file in turn
     assert "already exists" not in log
+
+
+def test_a_radar_store_that_dies_is_reaped_and_restarted(tmp_path: Path) -> None:
+    def stores(pid: int) -> list[psutil.Process]:
+        return [p for p in alive(descendants(pid)) if "app.system.radar.sink" in " ".join(p.cmdline())]
+
+    with running_server(tmp_path, STOP_BOUND + 10, RADAR_ENABLED="true") as (proc, _port):
+        first = stores(proc.pid)
+        assert len(first) == 1
+        socket_path = first[0].environ()["TRELLIS_RADAR_SINK"]
+        first[0].kill()
+        first[0].wait(timeout=15)  # gone only once the supervisor reaps it (no zombie left behind)
+
+        async def hand_over() -> bool:
+            client = SinkClient(socket_path)  # a fresh client: within its start grace, a refusal is retried quietly
+            try:
+                return await client.send([RadarRecord(raw_request(x_request_id="after-restart"))])
+            finally:
+                await client.close()
+
+        deadline = time.monotonic() + 15
+        while not asyncio.run(hand_over()):  # the dead store's socket file stays until the new one replaces it
+            assert time.monotonic() < deadline, "no new store process took a batch within 15 s"
+            time.sleep(0.1)
+        assert len(stores(proc.pid)) == 1
+    with sqlite3.connect(tmp_path / "radar.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM radar_requests WHERE x_request_id = 'after-restart'").fetchone() == (1,)
+    assert "Radar's store process exited" in (tmp_path / "server.log").read_text()
