@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     GUARD_LOGIN_RATE_LIMIT: int = Field(default=5, ge=1)
     GUARD_AUTH_RATE_LIMIT: int = Field(default=10, ge=1)
     GUARD_AUTH_RATE_LIMIT_WINDOW: int = Field(default=60, ge=1)
-    #: A worker takes GUARD_RATE_LIMIT // this of a client's window at once (app/core/guard.py); 1 counts every request in Redis.
-    GUARD_LEASE_PARTS: int = Field(default=20, ge=1)
+    #: A worker takes GUARD_RATE_LIMIT // this of a client's window at once (app/core/guard.py); 0 counts every request in Redis.
+    GUARD_LEASE_PARTS: int = Field(default=20, ge=0)
     PROXY_HEADERS_ENABLED: bool = False
     TRUSTED_HOSTS: CommaList = ["127.0.0.1"]
 

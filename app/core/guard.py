@@ -24,7 +24,7 @@ many locally until the window ends. The global count never exceeds the limit
 (a lease is granted from what is left, partially at the end), but a client
 spread over several workers can be refused up to one unused slice per worker
 early, and a ban set elsewhere reaches a worker once its slice is used. With
-a slice of 1 (``GUARD_LEASE_PARTS=1``, or a limit below ``2 x`` the parts)
+a slice of 1 (``GUARD_LEASE_PARTS=0``, or a limit below ``2 x`` the parts)
 every request is counted in Redis, as before.
 
 Answers are the envelope with HTTP 200 and a ``Retry-After`` header. When
@@ -122,7 +122,8 @@ class RateLimiter:
         self.ban_seconds = settings.GUARD_AUTO_BAN_DURATION
         self.prefix = settings.GUARD_KEY_PREFIX
         self.endpoint_limits: dict[str, tuple[int, int]] = {**auth_endpoint_limits(settings), **(endpoint_limits or {})}
-        self.lease_size = max(self.limit // settings.GUARD_LEASE_PARTS, 1)
+        parts = settings.GUARD_LEASE_PARTS
+        self.lease_size = max(self.limit // parts, 1) if parts else 1
         self._leases: dict[str, list[float]] = {}
 
     def keys(self, ip: str, path: str) -> list[str]:

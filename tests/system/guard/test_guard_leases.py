@@ -85,9 +85,12 @@ async def test_a_slice_ends_with_its_window(channel: Redis | RedisMux, redis: Re
     assert await redis.get("guard:{198.51.100.40}:rate") == "10"  # ...and here: a new slice was taken
 
 
-async def test_endpoint_limits_and_small_budgets_count_every_request(channel: Redis | RedisMux, redis: Redis) -> None:
-    guard = limiter(GUARD_RATE_LIMIT=30, GUARD_LEASE_PARTS=20, GUARD_LOGIN_RATE_LIMIT=50)
-    assert guard.lease_size == 1  # 30 // 20
+@pytest.mark.parametrize(("limit", "parts"), [(30, 20), (10**6, 0)], ids=["budget-under-twice-the-parts", "leases-off"])
+async def test_endpoint_limits_small_budgets_and_leases_off_count_every_request(
+    channel: Redis | RedisMux, redis: Redis, limit: int, parts: int
+) -> None:
+    guard = limiter(GUARD_RATE_LIMIT=limit, GUARD_LEASE_PARTS=parts, GUARD_LOGIN_RATE_LIMIT=50)
+    assert guard.lease_size == 1
     for _ in range(3):
         await guard.hit(channel, IP, PATH)
     assert await redis.get("guard:{198.51.100.40}:rate") == "3"
