@@ -182,6 +182,17 @@ class Supervisor:
         _kill_group(pgid, signal.SIGKILL)
 
 
+def terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM ``proc`` and wait up to ``timeout`` seconds for it; SIGKILL it if it is still running then."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class RadarStore:
     """Radar's store process (app/system/radar/sink.py), restarted with back-off whenever it dies.
 
@@ -222,13 +233,7 @@ class RadarStore:
 
     def stop(self, timeout: float) -> None:
         """SIGTERM (it drains its queue), then SIGKILL after ``timeout``; the socket file is removed."""
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc, timeout)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
 

@@ -36,6 +36,7 @@ import psutil
 import pytest
 import redis as redis_sync
 
+from app.server import terminate
 from tests import services
 from tests.conftest import TEST_SECRET
 
@@ -269,13 +270,7 @@ class TrellisServer:
         if self.proc is None:
             return
         family = self.processes()
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        terminate(self.proc, timeout)
         for p in [*family, *self.processes()]:
             with contextlib.suppress(psutil.Error):
                 p.kill()
