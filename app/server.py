@@ -104,12 +104,12 @@ class Supervisor:
     processes (Radar's store) running.
     """
 
-    def __init__(self, shutdown_timeout: float, tick: Callable[[], None] | None = None) -> None:
+    def __init__(self, shutdown_timeout: float) -> None:
         self.shutdown_timeout = shutdown_timeout
         self.child: subprocess.Popen[bytes] | None = None
         self.deadline: float | None = None
         self.signum = signal.SIGTERM
-        self.tick = tick or (lambda: None)
+        self.tick: Callable[[], None] = lambda: None
 
     def install(self) -> None:
         """Install the handlers before the child exists, so no early signal is lost."""
@@ -160,11 +160,11 @@ class Supervisor:
             returncode = self.run(spawn())
             if self.deadline is not None:
                 return returncode
-            quick_exits = 0 if time.monotonic() - started >= HEALTHY_RUN_SECONDS else quick_exits + 1
+            quick_exits = _quick_exits(quick_exits, started)
             if quick_exits > MAX_QUICK_RESTARTS:
                 print(f"trellis: the server exited {quick_exits} times in a row right after starting; giving up", file=sys.stderr)
                 return returncode or 1
-            delay = min(30.0, 0.5 * 2 ** (quick_exits - 1)) if quick_exits else 0.5
+            delay = _restart_delay(quick_exits)
             print(f"trellis: the server exited unexpectedly (code {returncode}); restarting in {delay:.1f} s", file=sys.stderr)
             until = time.monotonic() + delay
             while time.monotonic() < until and self.deadline is None:
@@ -180,6 +180,16 @@ class Supervisor:
             _kill_group(pgid, signal.SIGTERM)
             time.sleep(0.1)
         _kill_group(pgid, signal.SIGKILL)
+
+
+def _quick_exits(previous: int, started: float) -> int:
+    """Exits in a row that came soon after their start: 0 again after a healthy run."""
+    return 0 if time.monotonic() - started >= HEALTHY_RUN_SECONDS else previous + 1
+
+
+def _restart_delay(quick_exits: int) -> float:
+    """0.5 s after a healthy run, then doubling with each quick exit in a row, at most 30 s."""
+    return min(30.0, 0.5 * 2.0 ** max(quick_exits - 1, 0))
 
 
 def terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -218,13 +228,13 @@ class RadarStore:
         return subprocess.Popen([sys.executable, "-m", "app.system.radar.sink"], env=self.env, start_new_session=True)
 
     def keep_running(self) -> None:
-        """Reap a store that exited and start another one after a back-off (0.5 s, doubling up to 30 s while it keeps dying)."""
+        """Reap a store that exited and start another one after the supervisor's back-off (``_restart_delay``)."""
         if self.proc.poll() is None:
             return
         now = time.monotonic()
         if self.restart_at is None:
-            self.quick_exits = 0 if now - self.started >= HEALTHY_RUN_SECONDS else self.quick_exits + 1
-            delay = min(30.0, 0.5 * 2**self.quick_exits)
+            self.quick_exits = _quick_exits(self.quick_exits, self.started)
+            delay = _restart_delay(self.quick_exits)
             print(f"trellis: Radar's store process exited (code {self.proc.returncode}); restarting it in {delay:.1f} s", file=sys.stderr)
             self.restart_at = now + delay
         elif now >= self.restart_at:

@@ -82,10 +82,15 @@ def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
         assert len(descendants(proc.pid)) >= 3  # granian master + 2 workers
 
 
+def radar_stores(pid: int) -> list[psutil.Process]:
+    """The live Radar store processes under the supervisor ``pid``."""
+    return [p for p in alive(descendants(pid)) if "app.system.radar.sink" in " ".join(p.cmdline())]
+
+
 def test_one_store_process_writes_radar_for_every_worker(tmp_path: Path) -> None:
     ids = [f"store-proc-{i:04d}" for i in range(40)]
     with running_server(tmp_path, STOP_BOUND + 10, WORKERS="2", RADAR_ENABLED="true") as (proc, port):
-        stores = [p for p in descendants(proc.pid) if "app.system.radar.sink" in " ".join(p.cmdline())]
+        stores = radar_stores(proc.pid)
         assert len(stores) == 1
         socket_path = stores[0].environ()["TRELLIS_RADAR_SINK"]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
@@ -107,11 +112,8 @@ def test_workers_starting_together_on_a_fresh_data_directory_all_start(tmp_path:
 
 
 def test_a_radar_store_that_dies_is_reaped_and_restarted(tmp_path: Path) -> None:
-    def stores(pid: int) -> list[psutil.Process]:
-        return [p for p in alive(descendants(pid)) if "app.system.radar.sink" in " ".join(p.cmdline())]
-
     with running_server(tmp_path, STOP_BOUND + 10, RADAR_ENABLED="true") as (proc, _port):
-        first = stores(proc.pid)
+        first = radar_stores(proc.pid)
         assert len(first) == 1
         socket_path = first[0].environ()["TRELLIS_RADAR_SINK"]
         first[0].kill()
@@ -128,7 +130,7 @@ def test_a_radar_store_that_dies_is_reaped_and_restarted(tmp_path: Path) -> None
         while not asyncio.run(hand_over()):  # the dead store's socket file stays until the new one replaces it
             assert time.monotonic() < deadline, "no new store process took a batch within 15 s"
             time.sleep(0.1)
-        assert len(stores(proc.pid)) == 1
+        assert len(radar_stores(proc.pid)) == 1
     with sqlite3.connect(tmp_path / "radar.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM radar_requests WHERE x_request_id = 'after-restart'").fetchone() == (1,)
     assert "Radar's store process exited" in (tmp_path / "server.log").read_text()

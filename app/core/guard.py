@@ -134,6 +134,10 @@ class RateLimiter:
         """Count one request; return (ALLOWED|LIMITED|BANNED, retry-after seconds)."""
         if self.leased(ip, path):
             return ALLOWED, 0
+        return await self.count(redis, ip, path)
+
+    async def count(self, redis: Redis | RedisMux, ip: str, path: str) -> tuple[int, int]:
+        """Count one request in Redis (taking a new slice where leases apply), whatever this worker holds."""
         endpoint_limit, endpoint_window = self.endpoint_limits.get(path, (0, 0))
         want = 1 if endpoint_limit else self.lease_size
         args: list[Any] = [self.limit, self.window, endpoint_limit, endpoint_window, self.threshold, self.ban_seconds, want]
@@ -207,7 +211,7 @@ class GuardMiddleware:
         verdict, retry = ALLOWED, 0
         if redis is not None:
             try:
-                verdict, retry = await limiter.hit(redis, ip, path)
+                verdict, retry = await limiter.count(redis, ip, path)  # leased() said no slice is held
             except REDIS_ERRORS as exc:
                 self._warn_fail_open(exc)
         if verdict == ALLOWED:
