@@ -39,6 +39,14 @@ def test_refuses_to_start_when_the_port_is_taken(tmp_path: Path) -> None:
     assert b"already in use" in result.stderr
 
 
+def test_a_malformed_setting_stops_start_up_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    env = server_env(tmp_path, free_port(), GUARD_RATE_LIMIT="0")
+    result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert b"configuration refused: invalid settings: GUARD_RATE_LIMIT" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
 def test_sigterm_soon_after_start_stops_every_process(tmp_path: Path, workers: int, delay: float) -> None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -203,7 +203,19 @@ def prepare_settings(settings: Settings) -> Settings:
     return settings
 
 
+def load_settings() -> Settings:
+    """Settings from the environment and ``.env``; a value of the wrong type or range refuses start-up by name.
+
+    The message names each setting and what it must be, never the value (it may be a secret).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (built on first use, never at import)."""
-    return prepare_settings(Settings())
+    return prepare_settings(load_settings())

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.core.config import MIN_SECRET_LENGTH, SECRET_FILE_NAME, ConfigError, Settings, prepare_settings
+from app.core.config import MIN_SECRET_LENGTH, SECRET_FILE_NAME, ConfigError, Settings, load_settings, prepare_settings
 
 LONG_SECRET = "s" * MIN_SECRET_LENGTH
 
@@ -93,3 +93,14 @@ def test_derived_urls_follow_the_data_dir(tmp_path: Path) -> None:
 def test_secret_property_refuses_before_preparation(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         _ = make(tmp_path).secret
+
+
+def test_a_malformed_setting_is_refused_by_name_without_echoing_its_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("GUARD_LEASE_PARTS", "-1")
+    monkeypatch.setenv("PORT", "s3cr3t-looking-value")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert "GUARD_LEASE_PARTS: Input should be greater than or equal to 0" in message
+    assert "PORT: " in message and "s3cr3t-looking-value" not in message

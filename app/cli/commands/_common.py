@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import ConfigError, Settings, prepare_settings
+from app.core.config import load_settings as read_settings
 from app.core.migrate import project_root
 
 EXIT_OK = 0
@@ -57,7 +58,7 @@ def root_of(args: Any) -> Path:
 def load_settings() -> Settings:
     """Settings from the environment and ``.env``, resolved like the server does."""
     try:
-        return prepare_settings(Settings())
+        return prepare_settings(read_settings())
     except (ConfigError, ValueError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UsageError(f"configuration: {first_line}") from None
