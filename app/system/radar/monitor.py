@@ -32,6 +32,11 @@ _REDIS_FIELDS = (
 )
 
 
+def event_loop_name() -> str:
+    """The running event loop's package, "uvloop" or "asyncio": a worker on asyncio's loop serves far less."""
+    return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+
 def basic_info() -> dict[str, Any]:
     boot = psutil.boot_time()
     return {
@@ -166,5 +171,5 @@ async def realtime(db_names: list[str], redis: Any) -> dict[str, Any]:
 async def overview(db_names: list[str], redis: Any) -> dict[str, Any]:
     data = await realtime(db_names, redis)
     data.pop("timestamp", None)
-    data["basic_info"] = await asyncio.to_thread(basic_info)
+    data["basic_info"] = {**await asyncio.to_thread(basic_info), "event_loop": event_loop_name()}
     return data

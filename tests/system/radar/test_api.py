@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 
@@ -89,5 +91,6 @@ async def test_monitor_overview_and_realtime(radar_client: httpx.AsyncClient, su
     assert {"basic_info", "cpu", "memory", "disk_io", "network_io", "system_status", "top_processes"} <= overview.keys()
     assert overview["system_status"]["redis"]["ok"] is True
     assert "conn_system" in overview["system_status"]["db_pool"]
+    assert overview["basic_info"]["event_loop"] == type(asyncio.get_running_loop()).__module__.split(".")[0]
     realtime = (await radar_client.get("/__radar/api/monitor/realtime", headers=auth)).json()["data"]
     assert "timestamp" in realtime and "basic_info" not in realtime
