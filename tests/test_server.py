@@ -92,12 +92,14 @@ def test_serves_and_stops_cleanly_with_two_workers(tmp_path: Path) -> None:
 
 def test_workers_run_on_uvloop(tmp_path: Path) -> None:
     """What `make run` installs is what the benchmarks measure: asyncio's loop cost a worker 16 % more CPU per request."""
+    # Its own embedded Valkey (no REDIS_URL), as `make run`: the other server tests share Redis DB 0 and log no one in.
     with (
-        running_server(tmp_path, STOP_BOUND, RADAR_ENABLED="true") as (_, port),
+        running_server(tmp_path, STOP_BOUND, RADAR_ENABLED="true", REDIS_URL="") as (_, port),
         httpx.Client(base_url=f"http://127.0.0.1:{port}") as client,
     ):
-        token = client.post("/api/v1/auth/login", json={"userName": "Soybean", "password": "123456"}).json()["data"]["token"]
-        overview = client.get("/__radar/api/monitor/overview", headers={"Authorization": f"Bearer {token}"}).json()
+        login = client.post("/api/v1/auth/login", json={"userName": "Soybean", "password": "123456"}).json()
+        assert login["code"] == "0000", login
+        overview = client.get("/__radar/api/monitor/overview", headers={"Authorization": f"Bearer {login['data']['token']}"}).json()
     assert overview["data"]["basic_info"]["event_loop"] == "uvloop"
 
 
