@@ -210,7 +210,8 @@ class RadarStore:
     waiting for it): until it listens, and whenever it cannot be reached,
     the workers write their own records, and they reconnect to its socket
     once it is back. The socket lives in the temp directory (a Unix socket
-    path has ~100 characters at most; DATA_DIR may be deeper).
+    path has ~100 characters at most; DATA_DIR may be deeper); its path is
+    added to the ``env`` given (``TRELLIS_RADAR_SINK``), which the workers inherit.
     """
 
     def __init__(self, env: dict[str, str]) -> None:
