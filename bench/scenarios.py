@@ -17,7 +17,7 @@ import httpx
 from bench.api import call, login
 from bench.modules import write_modules
 from bench.report import Row
-from bench.server import ROOT, Server, start_bare, start_trellis
+from bench.server import ROOT, CpuSplit, Server, start_bare, start_trellis
 from bench.wrk import WrkResult, run_wrk
 
 SEARCH = "/api/v1/system-manage/users/search"
@@ -37,9 +37,9 @@ class Context:
     data_dir: Path | None = None
 
     @property
-    def burst(self) -> float:
-        """Seconds of each load in a paired series (a quarter of a single load)."""
-        return max(1.0, self.seconds / 4)
+    def burst(self) -> int:
+        """Seconds of each load in a paired series: a quarter of a single load, in the whole seconds wrk takes."""
+        return max(1, round(self.seconds / 4))
 
     def record(self, name: str, result: WrkResult, server: Server | None, cpu: float | None, note: str = "", **extra: Any) -> Row:
         ratio = result.rps / self.floor_rps if self.floor_rps else None
@@ -94,16 +94,29 @@ class Load:
             seconds=seconds,
         )
         spent = self.server.cpu_split().since(before)
-        return Run(result, spent.tree, spent.loops, spent.tree + spent.valkey)
+        return Run(result, spent)
 
 
 class Run(NamedTuple):
-    """One load's figures and CPU seconds meanwhile: the server's tree, its workers' event-loop threads, and all serving (tree + Valkey)."""
+    """One load's figures and the CPU seconds each part of the server spent meanwhile."""
 
     result: WrkResult
-    cpu: float
-    loop_cpu: float
-    serving_cpu: float
+    parts: CpuSplit
+
+    @property
+    def cpu(self) -> float:
+        """The server's process tree."""
+        return self.parts.tree
+
+    @property
+    def loop_cpu(self) -> float:
+        """The workers' event-loop threads."""
+        return self.parts.loops
+
+    @property
+    def serving_cpu(self) -> float:
+        """Everything that served the load but wrk: the tree and its embedded Valkey."""
+        return self.parts.tree + self.parts.valkey
 
 
 @dataclass
@@ -386,11 +399,17 @@ def scaling_bound(one: list[Run], more: list[Run], workers: int) -> Row:
     cores = min(os.cpu_count() or 1, workers)
     bound = cores * requests / spent / single.result.rps if spent and single.result.rps else None
     busy = spent / multi.result.seconds / (os.cpu_count() or 1)
+    parts = multi.parts
+    others = multi.serving_cpu - parts.loops - parts.worker_threads - parts.radar_store - parts.valkey
+
+    def per_request(seconds: float) -> str:
+        return f"{seconds / requests * 1e6:.0f}"
+
     note = (
-        f"{cores} cores / {spent / requests * 1e6:.0f} us of CPU per request with {workers} workers (their event loops "
-        f"{multi.loop_cpu / requests * 1e6:.0f}; their other threads, Radar's store and Valkey "
-        f"{(multi.serving_cpu - multi.loop_cpu) / requests * 1e6:.0f}; wrk {multi.result.cpu_seconds / requests * 1e6:.0f}); "
-        f"machine {busy:.0%} busy; 1 worker {single.result.rps:.0f} req/s"
+        f"{cores} cores / {per_request(spent)} us of CPU per request with {workers} workers (their event loops "
+        f"{per_request(parts.loops)}; their other threads {per_request(parts.worker_threads)}; Radar's store "
+        f"{per_request(parts.radar_store)}; Valkey {per_request(parts.valkey)}; the rest of the tree {per_request(others)}; "
+        f"wrk {per_request(multi.result.cpu_seconds)}); machine {busy:.0%} busy; 1 worker {single.result.rps:.0f} req/s"
     )
     figure = f"at most {bound:.2f}x" if bound else "unknown"
     print(f"   {workers} workers can reach {figure} on this machine ({busy:.0%} busy)", flush=True)

@@ -60,14 +60,21 @@ def _is_radar_store(process: psutil.Process) -> bool:
 
 
 class CpuSplit(NamedTuple):
-    """CPU seconds of a server's parts: its workers' event loops, its whole process tree, its embedded Valkey."""
+    """CPU seconds of a server's parts.
+
+    Its workers' event loops and their other threads (granian's), Radar's
+    store process, its whole process tree (all of these and the supervisor),
+    and its embedded Valkey, which is not in the tree.
+    """
 
     loops: float
+    worker_threads: float
+    radar_store: float
     tree: float
     valkey: float
 
     def since(self, before: CpuSplit) -> CpuSplit:
-        return CpuSplit(self.loops - before.loops, self.tree - before.tree, self.valkey - before.valkey)
+        return CpuSplit(*(now - then for now, then in zip(self, before, strict=True)))
 
 
 @dataclass
@@ -113,13 +120,15 @@ class Server:
             return []
 
     def cpu_split(self) -> CpuSplit:
-        """CPU seconds so far of the workers' event-loop threads, the server's tree, and its embedded Valkey (one walk of the tree)."""
+        """CPU seconds so far of each part of the server (one walk of the tree)."""
         tree = self.tree()
-        loops = 0.0
+        loops = workers = 0.0
         for worker in self.workers(tree):
             with contextlib.suppress(psutil.NoSuchProcess):
                 loops += sum(t.user_time + t.system_time for t in worker.threads() if t.id == worker.pid)
-        return CpuSplit(loops, _cpu_seconds(tree), _cpu_seconds(self.valkey()))
+                workers += _cpu_seconds([worker])
+        store = _cpu_seconds([p for p in tree if _is_radar_store(p)])
+        return CpuSplit(loops, workers - loops, store, _cpu_seconds(tree), _cpu_seconds(self.valkey()))
 
     def rss_mb(self, *, radar_store: bool = False) -> list[float]:
         """RSS of each worker (or, with ``radar_store``, of Radar's store process)."""

@@ -76,7 +76,12 @@ def run_wrk(
     threads: int = 1,
     seconds: float = 8.0,
 ) -> WrkResult:
-    """Run one wrk load and return its figures (latencies in ms)."""
+    """Run one wrk load and return its figures (latencies in ms).
+
+    wrk takes whole seconds, so ``seconds`` is rounded to at least one, and
+    the figures (CPU share included) are of the load that actually ran.
+    """
+    seconds = max(1, round(seconds))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(method, body, headers or {}))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -89,7 +94,7 @@ def run_wrk(
                 "-c",
                 str(connections),
                 "-d",
-                f"{seconds:.0f}s",
+                f"{seconds}s",
                 "--timeout",
                 "10s",
                 "-s",
