@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from app.core.authz.keys import WRITE_SEQ_KEY, WRITTEN_KEY
-from app.core.authz.writes import CHUNK, take_ticket, write_if_newer
+from app.core.authz.writes import CHUNK, PIPELINE_DEPTH, take_ticket, write_if_newer
 
 
 @pytest.fixture
@@ -48,6 +48,29 @@ async def test_one_ticket_spans_several_chunks(redis: Redis) -> None:
     assert await redis.get("k:0") == "again"
     assert await redis.get(f"k:{CHUNK * 2 + 4}") == str(CHUNK * 2 + 4)
     assert await redis.hlen(WRITTEN_KEY) == len(ops)
+
+
+async def test_writes_spanning_several_round_trips_all_land(redis: Redis) -> None:
+    ticket = await take_ticket(redis)
+    count = CHUNK * PIPELINE_DEPTH * 2 + 3
+    ops: dict[str, str | None] = {f"k:{i}": f"v{i}" for i in range(count)}
+    assert await write_if_newer(redis, ticket, ops) == count
+    assert await redis.mget("k:0", f"k:{CHUNK * PIPELINE_DEPTH}", f"k:{count - 1}") == ["v0", f"v{CHUNK * PIPELINE_DEPTH}", f"v{count - 1}"]
+    assert await redis.hlen(WRITTEN_KEY) == count
+
+
+async def test_keys_and_values_cross_exactly_whatever_they_hold(redis: Redis) -> None:
+    """Keys and values travel as JSON to the script: quotes, escapes, Unicode and JSON text come back byte for byte."""
+    ticket = await take_ticket(redis)
+    ops: dict[str, str | None] = {
+        'k:"quoted"\\back': 'a "b" \\ c\n\t',
+        "k:菜单": "首页 ✓",
+        "k:json": '[{"menuName": "系统", "order": 1}]',
+        "k:-": "-",
+        "k:=": "=x",
+    }
+    assert await write_if_newer(redis, ticket, ops) == len(ops)
+    assert await redis.mget(*ops) == list(ops.values())
 
 
 async def test_the_script_survives_a_script_flush(redis: Redis) -> None:
