@@ -21,6 +21,7 @@ import psutil
 
 from bench import scenarios
 from bench.report import Row, print_table
+from bench.targets import judge, print_verdicts
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -58,6 +59,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(rows)
+    verdicts = judge(rows)
+    print_verdicts(verdicts)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}.json"
@@ -74,6 +77,7 @@ def main() -> int:
         "seconds_per_load": seconds,
         "wall_seconds": round(time.time() - started, 1),
         "rows": [row.as_dict() for row in rows],
+        "targets": [verdict.as_dict() for verdict in verdicts],
     }
     out.write_text(json.dumps(meta, indent=2))
     print(f"\nwrote {out} ({meta['wall_seconds']} s)")

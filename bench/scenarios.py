@@ -59,7 +59,7 @@ def measure(
     path: str,
     *,
     method: str = "GET",
-    body: dict | None = None,
+    body: dict[str, Any] | None = None,
     token: str | None = None,
     connections: int = 16,
     note: str = "",
@@ -77,7 +77,7 @@ class Load:
     server: Server
     path: str
     method: str = "GET"
-    body: dict | None = None
+    body: dict[str, Any] | None = None
     token: str | None = None
     connections: int = 16
 
@@ -164,13 +164,28 @@ FLOOR = "/health/live"
 
 
 def measure_vs_floor(
-    ctx: Context, server: Server, name: str, path: str, *, method: str = "GET", body: dict | None = None, token: str | None = None
+    ctx: Context,
+    server: Server,
+    name: str,
+    path: str,
+    *,
+    method: str = "GET",
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    target: str = "",
 ) -> Row:
     """A workload with a target "≥ N % of the floor": its ratio is the median of loads paired with the floor's."""
     pair = paired(Load(server, FLOOR), Load(server, path, method, body, token), FLOOR_ROUNDS, ctx.burst)
     run = median_run(pair.second)
     row = ctx.record(
-        name, run.result, server, run.cpu, f"vs floor on this server: {pair.spread}", paired_ratio=pair.ratio, ratios=pair.ratios
+        name,
+        run.result,
+        server,
+        run.cpu,
+        f"vs floor on this server: {pair.spread}",
+        paired_ratio=pair.ratio,
+        ratios=pair.ratios,
+        target=target,
     )
     row.ratio = pair.ratio
     if pair.ratio is not None:
@@ -209,7 +224,7 @@ def core(ctx: Context) -> None:
         Row(
             "cold start, fresh database (system only)",
             note=f"{server.started_in:.2f} s to first answer",
-            extra={"seconds": server.started_in},
+            extra={"seconds": server.started_in, "target": "cold_start"},
         )
     )
     try:
@@ -225,8 +240,8 @@ def core(ctx: Context) -> None:
         ctx.tokens = _tokens(server)
         _fill_to(server, ctx.tokens["super"], 10)  # the "10 rows" search returns a full page of 10
         measure(ctx, server, "public cached: GET /route/constant-routes", "/api/v1/route/constant-routes")
-        measure_vs_floor(ctx, server, "user-info as super-admin", USER_INFO, token=ctx.tokens["super"])
-        idle = measure_vs_floor(ctx, server, "user-info as non-super (R_ADMIN)", USER_INFO, token=ctx.tokens["admin"])
+        measure_vs_floor(ctx, server, "user-info as super-admin", USER_INFO, token=ctx.tokens["super"], target="user_info")
+        idle = measure_vs_floor(ctx, server, "user-info as non-super (R_ADMIN)", USER_INFO, token=ctx.tokens["admin"], target="user_info")
         measure_vs_floor(
             ctx,
             server,
@@ -235,6 +250,7 @@ def core(ctx: Context) -> None:
             method="POST",
             body={"current": 1, "size": 10},
             token=ctx.tokens["admin"],
+            target="search_10",
         )
         body = {"userName": "Admin", "password": "123456"}
         measure(ctx, server, "login, 1 connection", LOGIN, method="POST", body=body, connections=1)
@@ -257,7 +273,7 @@ def core(ctx: Context) -> None:
         Row(
             "cold start, restart (system only)",
             note=f"{restarted.started_in:.2f} s to first answer",
-            extra={"seconds": restarted.started_in},
+            extra={"seconds": restarted.started_in, "target": "cold_start"},
         )
     )
 
@@ -285,6 +301,7 @@ def _login_storm(ctx: Context, server: Server, idle_p99: float) -> None:
         None,
         note=f"p99 x{factor:.1f} of idle" if factor else "",
         p99_factor=factor,
+        target="login_storm",
     )
     ctx.record("login storm: logins/s meanwhile", storm["login"], None, None)
 
@@ -328,22 +345,34 @@ def _write_path(ctx: Context, server: Server) -> None:
 #: The toggles: each pair's two servers run side by side and are loaded in turn. A "cost" pair
 #: prints 1 - first/second as a percentage, a "scale" pair second/first as a factor.
 Variant = tuple[str, dict[str, str], int]  # label, settings, workers
-TOGGLE_PAIRS: list[tuple[str, str, Variant, Variant]] = [
-    ("Radar costs", "cost", ("radar on", {"RADAR_ENABLED": "true"}, 1), ("radar off", {"RADAR_ENABLED": "false"}, 1)),
-    (
+
+
+class TogglePair(NamedTuple):
+    effect: str
+    kind: str  # "cost" or "scale"
+    first: Variant
+    second: Variant
+    target: str  # the key of the target it decides (bench.targets)
+
+
+TOGGLE_PAIRS: list[TogglePair] = [
+    TogglePair("Radar costs", "cost", ("radar on", {"RADAR_ENABLED": "true"}, 1), ("radar off", {"RADAR_ENABLED": "false"}, 1), "radar"),
+    TogglePair(
         "the rate limiter costs",
         "cost",
         ("rate limiter on", {"GUARD_ENABLED": "true"}, 1),
         ("rate limiter off", {"GUARD_ENABLED": "false"}, 1),
+        "rate_limiter",
     ),
-    ("2 workers reach", "scale", ("1 worker", {}, 1), ("2 workers", {}, 2)),
+    TogglePair("2 workers reach", "scale", ("1 worker", {}, 1), ("2 workers", {}, 2), "two_workers"),
     # Worker scaling where the request itself dominates: on a cached search one worker already
     # keeps ~1.5 of this machine's 2 cores busy (itself, wrk, Valkey, Radar's store).
-    (
+    TogglePair(
         "2 workers reach (page cache off)",
         "scale",
         ("page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 1),
         ("2 workers, page cache off", {"PAGE_CACHE_ENTRIES": "0"}, 2),
+        "two_workers_database",
     ),
 ]
 
@@ -355,7 +384,7 @@ def toggles(ctx: Context, rounds: int = 10) -> None:
     directory) and take short loads in turn (``paired``); the effect is the
     median of the per-round ratios.
     """
-    for effect, kind, first, second in TOGGLE_PAIRS:
+    for effect, kind, first, second, target in TOGGLE_PAIRS:
         servers: list[Server] = []
         loads: list[Load] = []
         try:
@@ -378,7 +407,8 @@ def toggles(ctx: Context, rounds: int = 10) -> None:
         if pair.ratio is not None:
             figure = f"{(1 - 1 / pair.ratio) * 100:.0f} %" if kind == "cost" else f"{pair.ratio:.2f}x"
             note = f"{second[0]} / {first[0]} = {pair.ratio:.3f} ({pair.spread})"
-            ctx.rows.append(Row(f"{effect}: {figure}", ratio=None, note=note, extra={"paired_ratio": pair.ratio, "ratios": pair.ratios}))
+            extra = {"paired_ratio": pair.ratio, "ratios": pair.ratios, "target": target}
+            ctx.rows.append(Row(f"{effect}: {figure}", ratio=None, note=note, extra=extra))
             print(f"   {effect}: {figure}", flush=True)
         if kind == "scale":
             ctx.rows.append(scaling_bound(pair.first, pair.second, second[2]))
@@ -443,7 +473,9 @@ def big_table(ctx: Context) -> None:
         token = _tokens(server)["admin"]
         measure(ctx, server, name.format("first page", "page cache"), SEARCH, method="POST", body=first_page, token=token)
         # The 100-row page has a floor target: paired with this server's floor.
-        measure_vs_floor(ctx, server, name.format("100-row page", "page cache"), SEARCH, method="POST", body=hundred, token=token)
+        measure_vs_floor(
+            ctx, server, name.format("100-row page", "page cache"), SEARCH, method="POST", body=hundred, token=token, target="page_100"
+        )
     finally:
         server.stop()
 
@@ -451,10 +483,11 @@ def big_table(ctx: Context) -> None:
     try:
         token = _tokens(server)["admin"]
         first = Load(server, SEARCH, "POST", first_page, token)
-        checks = {
+        checks: dict[str, dict[str, Any]] = {
             f"deep page {deep}": {"current": deep, "size": 10},
             "role filter": {"current": 1, "size": 10, "byUserRoleCodeList": ["R_USER"]},
         }
+        tags = dict(zip(checks, ("deep_page", "role_filter"), strict=True))
         pairs = {label: paired(first, Load(server, SEARCH, "POST", body, token), FLOOR_ROUNDS, ctx.burst) for label, body in checks.items()}
         run = median_run([r for pair in pairs.values() for r in pair.first])
         ctx.record(name.format("first page", "database"), run.result, server, run.cpu, "median of the loads paired with the two below")
@@ -467,7 +500,7 @@ def big_table(ctx: Context) -> None:
                 if factor
                 else pair.spread
             )
-            ctx.record(name.format(label, "database"), run.result, server, run.cpu, note, first_page_factor=factor)
+            ctx.record(name.format(label, "database"), run.result, server, run.cpu, note, first_page_factor=factor, target=tags[label])
         measure(ctx, server, name.format("100-row page", "database"), SEARCH, method="POST", body=hundred, token=token)
     finally:
         server.stop()
@@ -479,7 +512,8 @@ def many_modules(ctx: Context) -> None:
     write_modules(root, "bench_business", 50, 10)
     data_dir = ctx.work / "modules-data"
     env = _env(ctx, BUSINESS_PACKAGE="bench_business", PYTHONPATH=f"{root}:{ROOT}")
-    for label in ("fresh database", "restart"):
+    system_only = [row.extra["seconds"] for row in ctx.rows if row.extra.get("target") == "cold_start"]  # fresh, restart
+    for index, label in enumerate(("fresh database", "restart")):
         server = start_trellis(env, data_dir)
         try:
             with httpx.Client(base_url=server.base, timeout=30) as client:
@@ -489,13 +523,13 @@ def many_modules(ctx: Context) -> None:
                 )
         finally:
             server.stop()
-        ctx.rows.append(
-            Row(
-                f"cold start, {label}, 50 modules / {routes['total']} business routes",
-                note=f"{server.started_in:.2f} s to first answer",
-                extra={"seconds": server.started_in, "business_routes": routes["total"]},
-            )
-        )
+        extra: dict[str, object] = {"seconds": server.started_in, "business_routes": routes["total"], "target": "cold_start_modules"}
+        note = f"{server.started_in:.2f} s to first answer"
+        system = system_only[index] if len(system_only) == 2 else None  # the core group ran first: its start of the same kind
+        if isinstance(system, float) and system > 0:
+            extra["vs_system"] = vs_system = server.started_in / system
+            note += f", {vs_system:.2f}x the system-only start"
+        ctx.rows.append(Row(f"cold start, {label}, 50 modules / {routes['total']} business routes", note=note, extra=extra))
         print(f"   cold start with modules ({label}): {server.started_in:.2f} s", flush=True)
 
 

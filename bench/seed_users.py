@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from typing import Any
 
 from tortoise import Tortoise
 
@@ -36,7 +37,7 @@ async def seed(count: int) -> None:
         await User.bulk_create(users, batch_size=1000)
         made += size
         print(f"  seeded {made}/{count} users ({time.perf_counter() - start:.1f}s)", flush=True)
-    ids = await User.filter(user_name__startswith="bench").values_list("id", flat=True)
+    ids: list[Any] = list(await User.filter(user_name__startswith="bench").values_list("id", flat=True))
     conn = Tortoise.get_connection("conn_system")
     tagged = [int(i) for i in ids][::3]
     for offset in range(0, len(tagged), 2000):

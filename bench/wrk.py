@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -55,7 +56,7 @@ end
 """
 
 
-def _lua(method: str, body: dict | None, headers: dict[str, str]) -> str:
+def _lua(method: str, body: dict[str, Any] | None, headers: dict[str, str]) -> str:
     lines = [f'wrk.method = "{method}"']
     if body is not None:
         lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
@@ -70,7 +71,7 @@ def run_wrk(
     url: str,
     *,
     method: str = "GET",
-    body: dict | None = None,
+    body: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     connections: int = 16,
     threads: int = 1,
