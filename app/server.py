@@ -261,6 +261,16 @@ def main() -> int:
     if not port_is_free(settings.HOST, settings.PORT):
         print(f"trellis: {settings.HOST}:{settings.PORT} is already in use; stop the other server or set PORT", file=sys.stderr)
         return 2
+    if settings.DB_URL and not settings.embedded_db:
+        from app.core.db_preflight import database_problem
+
+        def waiting(reason: str) -> None:
+            print(f"trellis: {reason}; waiting up to {settings.DB_WAIT_SECONDS:g} s for it", file=sys.stderr, flush=True)
+
+        problem = database_problem(settings.DB_URL, settings.DB_CONNECT_TIMEOUT, settings.DB_WAIT_SECONDS, waiting)
+        if problem is not None:
+            print(f"trellis: {problem}", file=sys.stderr)
+            return 2 if problem.fatal else 1
     env = dict(os.environ)
     started_redis = False
     if settings.embedded_redis:

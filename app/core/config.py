@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     DATA_DIR: Path = Path("data")
     DB_URL: str | None = None
     DB_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
+    #: How long ``python -m app`` waits for an unreachable database server before it gives up (exit 1).
+    DB_WAIT_SECONDS: float = Field(default=30.0, ge=0)
     REDIS_URL: str | None = None
     REDIS_SOCKET_TIMEOUT: float = Field(default=2.0, gt=0)
     GUARD_KEY_PREFIX: str = ""

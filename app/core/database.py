@@ -34,7 +34,7 @@ class OrmApp:
     migrated: bool = True
 
 
-def _with_defaults(db_url: str, connect_timeout: float) -> str:
+def with_connection_defaults(db_url: str, connect_timeout: float) -> str:
     """Add pool/timeout defaults the URL does not already set."""
     parts = urlsplit(db_url)
     query = dict(parse_qsl(parts.query))
@@ -66,7 +66,7 @@ def build_tortoise_config(apps: list[OrmApp], *, timezone: str = "UTC", connect_
     connections_cfg: dict[str, str] = {}
     apps_cfg: dict[str, dict[str, Any]] = {}
     for orm_app in apps:
-        connections_cfg.setdefault(orm_app.connection, _with_defaults(orm_app.db_url, connect_timeout))
+        connections_cfg.setdefault(orm_app.connection, with_connection_defaults(orm_app.db_url, connect_timeout))
         apps_cfg[orm_app.name] = {"models": list(orm_app.modules), "default_connection": orm_app.connection}
         if not orm_app.migrated:
             apps_cfg[orm_app.name]["migrations"] = None  # Tortoise's own "no migrations" (app.core.migrate skips it)

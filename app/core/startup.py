@@ -41,16 +41,28 @@ async def start_process(app: FastAPI) -> None:
     app.state.redis_mux = RedisMux.from_url(redis_url, settings.REDIS_SOCKET_TIMEOUT)
     boot = current_boot()
     app.state.boot = boot
+    init_failed = False
+
+    async def run_init() -> None:
+        nonlocal init_failed
+        try:
+            await hooks.run_init()
+        except BaseException:
+            init_failed = True
+            raise
+
     try:
         ran = await run_init_once(
             app.state.redis,
             boot,
-            hooks.run_init,
+            run_init,
             lock_ttl=settings.INIT_LOCK_TTL_SECONDS,
             wait_limit=settings.INIT_WAIT_SECONDS,
         )
         logger.info("start-up init {}", "ran in this process" if ran else "already done for this start")
     except REDIS_ERRORS:
+        if init_failed:  # the init itself failed (a lost database connection is an OSError too), not Redis
+            raise
         logger.warning("Redis unreachable at start-up: running init locally without coordination")
         await hooks.run_init()
     await hooks.run_worker_start()

@@ -68,6 +68,28 @@ async def test_init_fail_on_business_error_makes_it_fatal(app_factory: Callable[
         await stop_process(application)  # a worker would exit here; the test process must release the ORM
 
 
+async def test_an_init_that_loses_its_database_fails_once_and_is_not_blamed_on_redis(
+    app_factory: Callable[..., FastAPI], backend: services.Backend
+) -> None:
+    """A lost database connection is an OSError, as Redis's are; it must not make the worker re-run init uncoordinated."""
+    application = app_factory()
+    calls: list[str] = []
+
+    async def database_gone() -> None:
+        calls.append("init")
+        raise ConnectionError("database went away")
+
+    application.state.hooks.on_init("probe", database_gone)
+    await reset_database(application, backend.name)
+    try:
+        with pytest.raises(ConnectionError, match="database went away"):
+            async with application.router.lifespan_context(application):
+                pass
+    finally:
+        await stop_process(application)
+    assert calls == ["init"]
+
+
 async def test_a_stopped_app_no_longer_hears_writes(app_factory: Callable[..., FastAPI], backend: services.Backend) -> None:
     """Its write listener would reach Redis clients closed with it (tests start many apps in one process)."""
     application = app_factory()

@@ -1,0 +1,110 @@
+"""The launcher's question before it starts anything: can the server database serve Trellis?
+
+A worker that finds no database, or a database without Trellis's tables,
+fails its start-up; granian respawns it, it fails again, and the launcher
+restarts granian — minutes of tracebacks that bury the one line saying what
+to do. So ``python -m app`` asks once, up front, and stops with that line.
+An unreachable server is waited for (a database container that starts
+after the app is normal) up to ``DB_WAIT_SECONDS``.
+
+The embedded SQLite file needs none of this: it is created and migrated at
+start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from tortoise.context import TortoiseContext
+from tortoise.exceptions import ConfigurationError
+from tortoise.migrations.recorder import MigrationRecorder
+
+from app.core.database import SYSTEM_APP, with_connection_defaults
+
+__all__ = ["DatabaseNotReadyError", "check_database", "database_problem"]
+
+#: Texts of the drivers' "no such database" errors (PostgreSQL, MySQL/MariaDB).
+_MISSING_DATABASE = ("does not exist", "unknown database")
+_CONNECTION = "preflight"
+RETRY_SECONDS = 1.0
+
+
+class DatabaseNotReadyError(Exception):
+    """What keeps the database from serving Trellis, in one line; ``fatal`` when waiting cannot help."""
+
+    def __init__(self, message: str, *, fatal: bool) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+def _where(db_url: str) -> tuple[str, str]:
+    """``host:port`` and the database name of a URL, never its password."""
+    parts = urlsplit(db_url)
+    host = parts.hostname or "localhost"
+    return (f"{host}:{parts.port}" if parts.port else host), unquote(parts.path.lstrip("/"))
+
+
+def _chain_text(exc: BaseException) -> str:
+    """Every message of an exception and its causes (Tortoise wraps the driver's error)."""
+    texts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(texts) < 5:
+        texts.append(str(current))
+        current = current.__cause__ or current.__context__
+    return " | ".join(texts)
+
+
+async def check_database(db_url: str, connect_timeout: float) -> None:
+    """Connect once and look for Trellis's applied migrations; raise ``DatabaseNotReadyError`` when it cannot serve."""
+    where, name = _where(db_url)
+    config: dict[str, Any] = {
+        "connections": {_CONNECTION: with_connection_defaults(db_url, connect_timeout)},
+        "apps": {_CONNECTION: {"models": [__name__], "default_connection": _CONNECTION}},  # Tortoise wants one app
+    }
+    try:
+        async with TortoiseContext() as ctx:
+            with warnings.catch_warnings():  # "this module has no models": it needs none, only the connection
+                warnings.simplefilter("ignore", RuntimeWarning)
+                await ctx.init(config=config)
+            conn = ctx.connections.get(_CONNECTION)
+            await asyncio.wait_for(conn.execute_query("SELECT 1"), connect_timeout + 1)
+            applied = await MigrationRecorder(conn).applied_migrations()
+    except (ConfigurationError, ImportError) as exc:  # an unknown scheme, a missing driver
+        raise DatabaseNotReadyError(f"DB_URL is not usable ({type(exc).__name__}: {exc})", fatal=True) from None
+    except Exception as exc:  # noqa: BLE001 - every driver has its own errors; the text says which
+        text = _chain_text(exc)
+        if any(marker in text.lower() for marker in _MISSING_DATABASE):
+            raise DatabaseNotReadyError(
+                f"database {name!r} does not exist on {where}: create it, then run `python -m app.cli initdb`", fatal=True
+            ) from None
+        first = text.splitlines()[0][:200] if text else ""
+        raise DatabaseNotReadyError(f"cannot reach the database at {where} ({type(exc).__name__}: {first})", fatal=False) from None
+    if not any(key.app_label == SYSTEM_APP for key in applied):
+        raise DatabaseNotReadyError(f"database {name!r} on {where} has no Trellis tables: run `python -m app.cli initdb` first", fatal=True)
+
+
+def database_problem(
+    db_url: str, connect_timeout: float, wait_seconds: float, on_wait: Callable[[str], None] = lambda _: None
+) -> DatabaseNotReadyError | None:
+    """None when the database can serve; else why not, after waiting up to ``wait_seconds`` for an unreachable one.
+
+    ``on_wait`` hears the reason once, when the waiting starts.
+    """
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            asyncio.run(check_database(db_url, connect_timeout))
+            return None
+        except DatabaseNotReadyError as problem:
+            if problem.fatal or time.monotonic() >= deadline:
+                return problem
+            if not told:
+                on_wait(str(problem))
+                told = True
+        time.sleep(RETRY_SECONDS)

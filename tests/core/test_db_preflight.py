@@ -1,0 +1,91 @@
+"""Before it starts anything, the launcher finds out whether the database can serve Trellis, and says why not."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.cli.__main__ import main as cli
+from app.core.db_preflight import DatabaseNotReadyError, check_database, database_problem
+from tests import services
+from tests.conftest import TEST_SECRET
+from tests.launch import ROOT, free_port, server_env
+
+
+@pytest.fixture
+def own_db(backend: services.Backend, tmp_path: Path) -> Iterator[services.Backend]:
+    """A fresh, empty database of this test's own on the backend's server."""
+    name = f"{backend.database}_pf_{uuid.uuid4().hex[:6]}"
+    if backend.name == "sqlite":
+        own = services.Backend("sqlite", f"sqlite://{tmp_path}/{name}.sqlite3", None, name)
+    else:
+        own = services.Backend(backend.name, backend.db_url.rsplit("/", 1)[0] + f"/{name}", backend.admin_url, name)
+    asyncio.run(services.create_database(own))
+    yield own
+    asyncio.run(services.drop_database(own))
+
+
+def _problem(db_url: str) -> DatabaseNotReadyError:
+    with pytest.raises(DatabaseNotReadyError) as caught:
+        asyncio.run(check_database(db_url, connect_timeout=5))
+    return caught.value
+
+
+def test_a_database_that_does_not_exist_is_named_with_what_to_do(backend: services.Backend) -> None:
+    if backend.name == "sqlite":
+        pytest.skip("a SQLite file is created on first use")
+    missing = backend.db_url.rsplit("/", 1)[0] + f"/trellis_missing_{uuid.uuid4().hex[:8]}"
+    problem = _problem(missing)
+    assert problem.fatal
+    assert "does not exist" in str(problem) and "python -m app.cli initdb" in str(problem)
+    assert missing.rsplit("/", 1)[1] in str(problem)
+
+
+def test_a_database_without_trellis_tables_asks_for_initdb(own_db: services.Backend) -> None:
+    problem = _problem(own_db.db_url)
+    assert problem.fatal
+    assert "has no Trellis tables: run `python -m app.cli initdb` first" in str(problem)
+
+
+def test_a_database_initialised_by_initdb_can_serve(own_db: services.Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"DB_URL": own_db.db_url, "SECRET_KEY": TEST_SECRET, "APP_DEBUG": "true", "DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(key, value)
+    assert cli(["initdb"]) == 0
+    asyncio.run(check_database(own_db.db_url, connect_timeout=5))  # raises when it cannot
+
+
+def test_an_unreachable_server_is_waited_for_then_reported_as_not_fatal() -> None:
+    heard: list[str] = []
+    began = time.monotonic()
+    problem = database_problem(f"postgres://postgres:pw@127.0.0.1:{free_port()}/x", 1, wait_seconds=1.5, on_wait=heard.append)
+    waited = time.monotonic() - began
+    assert problem is not None and not problem.fatal
+    assert str(problem).startswith("cannot reach the database at 127.0.0.1:")
+    assert "pw" not in str(problem), "the password never reaches the message"
+    assert len(heard) == 1 and 1.5 <= waited < 15
+
+
+def test_an_unusable_url_is_fatal_at_once() -> None:
+    problem = database_problem("oracle://u@127.0.0.1/x", 1, wait_seconds=30)
+    assert problem is not None and problem.fatal and "DB_URL is not usable" in str(problem)
+
+
+@pytest.mark.multiprocess
+def test_the_launcher_stops_with_one_line_instead_of_a_crash_loop(backend: services.Backend, tmp_path: Path) -> None:
+    if backend.name == "sqlite":
+        pytest.skip("the launcher's own SQLite file is created and migrated at start-up")
+    missing = backend.db_url.rsplit("/", 1)[0] + f"/trellis_missing_{uuid.uuid4().hex[:8]}"
+    env = server_env(tmp_path, free_port(), DB_URL=missing)
+    began = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert b"does not exist" in result.stderr and b"Traceback" not in result.stderr + result.stdout
+    assert time.monotonic() - began < 30, "it stops at once, not after granian's respawns"
