@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ import psutil
 
 from bench import scenarios
 from bench.report import Row, print_table
+from bench.server import ROOT
 from bench.targets import judge, print_verdicts
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -35,6 +37,14 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def prepare_database() -> None:
+    """Bring a server database (``DB_URL``) up to Trellis's schema; the embedded SQLite migrates itself at start-up."""
+    print("== preparing DB_URL: python -m app.cli migrate", flush=True)
+    done = subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"make bench: `python -m app.cli migrate` failed on DB_URL (does the database exist?):\n{done.stderr[-2000:]}")
+
+
 def main() -> int:
     args = parse_args()
     seconds = args.seconds or (3.0 if args.quick else 8.0)
@@ -46,6 +56,8 @@ def main() -> int:
         "GUARD_AUTH_RATE_LIMIT": "1000000000",
         "GUARD_AUTO_BAN_THRESHOLD": "1000000000",
     }
+    if os.environ.get("DB_URL"):
+        prepare_database()
     only = {name for name in args.only.split(",") if name}
     rows: list[Row] = []
     started = time.time()

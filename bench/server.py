@@ -178,6 +178,9 @@ def start_trellis(env_overrides: dict[str, str], data_dir: Path, workers: int = 
         "DATA_DIR": str(data_dir),
         "LOG_TO_FILE": "false",
         "LOG_LEVEL": "WARNING",
+        # With a shared REDIS_URL, rate-limit budgets leased by an earlier server's workers stay taken
+        # until their window ends: each server counts its clients under its own keys.
+        "GUARD_KEY_PREFIX": f"bench-{port}:",
         **env_overrides,
     }
     log_path = (log_dir or data_dir) / f"server-{port}.log"
