@@ -134,6 +134,19 @@ def _tables_of(conn_name: str) -> list[str]:
 
 
 @pytest.fixture
+def fresh_db(backend: services.Backend, tmp_path: Path) -> Iterator[services.Backend]:
+    """A fresh, empty database of this test's own on the backend's server (the shared test DB already has tables)."""
+    name = f"{backend.database}_own"
+    if backend.name == "sqlite":
+        own = services.Backend("sqlite", f"sqlite://{tmp_path}/{name}.sqlite3", None, name)
+    else:
+        own = services.Backend(backend.name, backend.db_url.rsplit("/", 1)[0] + f"/{name}", backend.admin_url, name)
+    asyncio.run(services.create_database(own))
+    yield own
+    asyncio.run(services.drop_database(own))
+
+
+@pytest.fixture
 def app_factory(backend: services.Backend, settings: Settings) -> Callable[..., FastAPI]:
     """Build an app (not started) on this test's backend; overrides go to Settings."""
 

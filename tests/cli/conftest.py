@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,9 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Run:
 
 
 @pytest.fixture
-def cli_db(backend: services.Backend, tmp_path: Path) -> Iterator[services.Backend]:
-    """A fresh, empty database for this test only (the shared test DB already has tables)."""
-    name = f"{backend.database}_cli"
-    if backend.name == "sqlite":
-        own = services.Backend("sqlite", f"sqlite://{tmp_path}/{name}.sqlite3", None, name)
-    else:
-        own = services.Backend(backend.name, backend.db_url.rsplit("/", 1)[0] + f"/{name}", backend.admin_url, name)
-    asyncio.run(services.create_database(own))
-    yield own
-    asyncio.run(services.drop_database(own))
+def cli_db(fresh_db: services.Backend) -> services.Backend:
+    """The CLI's database: fresh and empty, this test's own."""
+    return fresh_db
 
 
 @pytest.fixture

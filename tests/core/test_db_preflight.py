@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,6 @@ from app.core.db_preflight import DatabaseNotReadyError, check_database, databas
 from tests import services
 from tests.conftest import TEST_SECRET
 from tests.launch import ROOT, free_port, server_env
-
-
-@pytest.fixture
-def own_db(backend: services.Backend, tmp_path: Path) -> Iterator[services.Backend]:
-    """A fresh, empty database of this test's own on the backend's server."""
-    name = f"{backend.database}_pf_{uuid.uuid4().hex[:6]}"
-    if backend.name == "sqlite":
-        own = services.Backend("sqlite", f"sqlite://{tmp_path}/{name}.sqlite3", None, name)
-    else:
-        own = services.Backend(backend.name, backend.db_url.rsplit("/", 1)[0] + f"/{name}", backend.admin_url, name)
-    asyncio.run(services.create_database(own))
-    yield own
-    asyncio.run(services.drop_database(own))
 
 
 def _problem(db_url: str) -> DatabaseNotReadyError:
@@ -48,18 +34,18 @@ def test_a_database_that_does_not_exist_is_named_with_what_to_do(backend: servic
     assert missing.rsplit("/", 1)[1] in str(problem)
 
 
-def test_a_database_without_trellis_tables_asks_for_initdb(own_db: services.Backend) -> None:
-    problem = _problem(own_db.db_url)
+def test_a_database_without_trellis_tables_asks_for_initdb(fresh_db: services.Backend) -> None:
+    problem = _problem(fresh_db.db_url)
     assert problem.fatal
     assert "has no Trellis tables: run `python -m app.cli initdb` first" in str(problem)
 
 
-def test_a_database_initialised_by_initdb_can_serve(own_db: services.Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_database_initialised_by_initdb_can_serve(fresh_db: services.Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for key, value in {"DB_URL": own_db.db_url, "SECRET_KEY": TEST_SECRET, "APP_DEBUG": "true", "DATA_DIR": str(tmp_path)}.items():
+    for key, value in {"DB_URL": fresh_db.db_url, "SECRET_KEY": TEST_SECRET, "APP_DEBUG": "true", "DATA_DIR": str(tmp_path)}.items():
         monkeypatch.setenv(key, value)
     assert cli(["initdb"]) == 0
-    asyncio.run(check_database(own_db.db_url, connect_timeout=5))  # raises when it cannot
+    asyncio.run(check_database(fresh_db.db_url, connect_timeout=5))  # raises when it cannot
 
 
 def test_an_unreachable_server_is_waited_for_then_reported_as_not_fatal() -> None:

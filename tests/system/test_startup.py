@@ -16,6 +16,17 @@ from tests import services
 from tests.conftest import reset_database
 
 
+async def start_expecting_failure(application: FastAPI, backend: services.Backend, error: type[Exception], match: str) -> None:
+    """Start ``application`` on empty tables; its start-up must raise ``error``."""
+    await reset_database(application, backend.name)
+    try:
+        with pytest.raises(error, match=match):
+            async with application.router.lifespan_context(application):
+                pass
+    finally:
+        await stop_process(application)  # a worker would exit here; the test process must release the ORM
+
+
 def init_order(app: FastAPI) -> list[str]:
     return [name for name, _ in app.state.hooks.init]
 
@@ -59,13 +70,7 @@ async def test_init_fail_on_business_error_makes_it_fatal(app_factory: Callable[
         raise RuntimeError("boom")
 
     business_init_hooks(application).append(("crm", broken))
-    await reset_database(application, backend.name)
-    try:
-        with pytest.raises(RuntimeError, match="boom"):
-            async with application.router.lifespan_context(application):
-                pass
-    finally:
-        await stop_process(application)  # a worker would exit here; the test process must release the ORM
+    await start_expecting_failure(application, backend, RuntimeError, "boom")
 
 
 async def test_an_init_that_loses_its_database_fails_once_and_is_not_blamed_on_redis(
@@ -80,13 +85,7 @@ async def test_an_init_that_loses_its_database_fails_once_and_is_not_blamed_on_r
         raise ConnectionError("database went away")
 
     application.state.hooks.on_init("probe", database_gone)
-    await reset_database(application, backend.name)
-    try:
-        with pytest.raises(ConnectionError, match="database went away"):
-            async with application.router.lifespan_context(application):
-                pass
-    finally:
-        await stop_process(application)
+    await start_expecting_failure(application, backend, ConnectionError, "database went away")
     assert calls == ["init"]
 
 
