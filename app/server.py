@@ -261,7 +261,7 @@ def main() -> int:
     if not port_is_free(settings.HOST, settings.PORT):
         print(f"trellis: {settings.HOST}:{settings.PORT} is already in use; stop the other server or set PORT", file=sys.stderr)
         return 2
-    if settings.DB_URL and not settings.embedded_db:
+    if settings.DB_URL:  # the embedded SQLite file is created and migrated by the workers
         from app.core.db_preflight import database_problem
 
         def waiting(reason: str) -> None:

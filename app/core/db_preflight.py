@@ -14,9 +14,11 @@ start-up.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -28,8 +30,10 @@ from app.core.database import SYSTEM_APP, with_connection_defaults
 
 __all__ = ["DatabaseNotReadyError", "check_database", "database_problem"]
 
-#: Texts of the drivers' "no such database" errors (PostgreSQL, MySQL/MariaDB).
-_MISSING_DATABASE = ("does not exist", "unknown database")
+#: The drivers' "no such database" errors (PostgreSQL, MySQL/MariaDB).
+_MISSING_DATABASE = re.compile(r'database "[^"]*" does not exist|unknown database', re.IGNORECASE)
+#: Refused credentials: waiting cannot help either.
+_REFUSED = re.compile(r'password authentication failed|role "[^"]*" does not exist|access denied', re.IGNORECASE)
 _CONNECTION = "preflight"
 RETRY_SECONDS = 1.0
 
@@ -49,19 +53,23 @@ def _where(db_url: str) -> tuple[str, str]:
     return (f"{host}:{parts.port}" if parts.port else host), unquote(parts.path.lstrip("/"))
 
 
-def _chain_text(exc: BaseException) -> str:
-    """Every message of an exception and its causes (Tortoise wraps the driver's error)."""
+def _chain_texts(exc: BaseException, secret: str | None) -> list[str]:
+    """The messages of an exception and its causes, outermost first (Tortoise wraps the driver's error), secret blanked."""
     texts: list[str] = []
     current: BaseException | None = exc
     while current is not None and len(texts) < 5:
-        texts.append(str(current))
+        text = str(current)
+        texts.append(text.replace(secret, "***") if secret else text)
         current = current.__cause__ or current.__context__
-    return " | ".join(texts)
+    return texts
 
 
 async def check_database(db_url: str, connect_timeout: float) -> None:
     """Connect once and look for Trellis's applied migrations; raise ``DatabaseNotReadyError`` when it cannot serve."""
     where, name = _where(db_url)
+    parts = urlsplit(db_url)
+    if parts.scheme == "sqlite" and not Path(parts.netloc + parts.path).parent.is_dir():
+        raise DatabaseNotReadyError(f"cannot open the SQLite file {parts.netloc + parts.path}: its directory does not exist", fatal=True)
     config: dict[str, Any] = {
         "connections": {_CONNECTION: with_connection_defaults(db_url, connect_timeout)},
         "apps": {_CONNECTION: {"models": [__name__], "default_connection": _CONNECTION}},  # Tortoise wants one app
@@ -77,13 +85,18 @@ async def check_database(db_url: str, connect_timeout: float) -> None:
     except (ConfigurationError, ImportError) as exc:  # an unknown scheme, a missing driver
         raise DatabaseNotReadyError(f"DB_URL is not usable ({type(exc).__name__}: {exc})", fatal=True) from None
     except Exception as exc:  # noqa: BLE001 - every driver has its own errors; the text says which
-        text = _chain_text(exc)
-        if any(marker in text.lower() for marker in _MISSING_DATABASE):
+        texts = _chain_texts(exc, parts.password)
+        text = " | ".join(texts)
+        if _MISSING_DATABASE.search(text):
             raise DatabaseNotReadyError(
                 f"database {name!r} does not exist on {where}: create it, then run `python -m app.cli initdb`", fatal=True
             ) from None
-        first = text.splitlines()[0][:200] if text else ""
-        raise DatabaseNotReadyError(f"cannot reach the database at {where} ({type(exc).__name__}: {first})", fatal=False) from None
+        detail = (texts[-1].splitlines() or [""])[0][:200]  # the driver's own words, at the bottom of the chain
+        if _REFUSED.search(text):
+            raise DatabaseNotReadyError(f"the database at {where} refused DB_URL's credentials ({detail})", fatal=True) from None
+        # A server may still be starting; a SQLite file that cannot be opened will not open later either.
+        fatal = parts.scheme == "sqlite"
+        raise DatabaseNotReadyError(f"cannot reach the database at {where} ({detail})", fatal=fatal) from None
     if not any(key.app_label == SYSTEM_APP for key in applied):
         raise DatabaseNotReadyError(f"database {name!r} on {where} has no Trellis tables: run `python -m app.cli initdb` first", fatal=True)
 

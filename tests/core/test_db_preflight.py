@@ -59,6 +59,21 @@ def test_an_unreachable_server_is_waited_for_then_reported_as_not_fatal() -> Non
     assert len(heard) == 1 and 1.5 <= waited < 15
 
 
+def test_refused_credentials_are_fatal_and_never_echo_the_password(backend: services.Backend) -> None:
+    if backend.name == "sqlite":
+        pytest.skip("a SQLite file has no credentials")
+    scheme, rest = backend.db_url.split("://", 1)
+    wrong = f"{scheme}://trellis_nobody:not-the-password@{rest.split('@', 1)[1]}"
+    problem = _problem(wrong)
+    assert problem.fatal and "refused DB_URL's credentials" in str(problem)
+    assert "not-the-password" not in str(problem)
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_not_waited_for(tmp_path: Path) -> None:
+    problem = database_problem(f"sqlite://{tmp_path}/no/such/dir/db.sqlite3", 1, wait_seconds=30)
+    assert problem is not None and problem.fatal and "its directory does not exist" in str(problem)
+
+
 def test_an_unusable_url_is_fatal_at_once() -> None:
     problem = database_problem("oracle://u@127.0.0.1/x", 1, wait_seconds=30)
     assert problem is not None and problem.fatal and "DB_URL is not usable" in str(problem)
