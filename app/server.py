@@ -267,7 +267,8 @@ def main() -> int:
         def waiting(reason: str) -> None:
             print(f"trellis: {reason}; waiting up to {settings.DB_WAIT_SECONDS:g} s for it", file=sys.stderr, flush=True)
 
-        problem = database_problem(settings.DB_URL, settings.DB_CONNECT_TIMEOUT, settings.DB_WAIT_SECONDS, waiting)
+        # ``menus``: the first table start-up reads (app.system.startup), named by the contract (spec data.md).
+        problem = database_problem(settings.DB_URL, settings.DB_CONNECT_TIMEOUT, settings.DB_WAIT_SECONDS, "menus", waiting)
         if problem is not None:
             print(f"trellis: {problem}", file=sys.stderr)
             return 2 if problem.fatal else 1

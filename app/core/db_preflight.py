@@ -24,9 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import ConfigurationError
-from tortoise.migrations.recorder import MigrationRecorder
 
-from app.core.database import SYSTEM_APP, with_connection_defaults
+from app.core.database import with_connection_defaults
 
 __all__ = ["DatabaseNotReadyError", "check_database", "database_problem"]
 
@@ -64,8 +63,8 @@ def _chain_texts(exc: BaseException, secret: str | None) -> list[str]:
     return texts
 
 
-async def check_database(db_url: str, connect_timeout: float) -> None:
-    """Connect once and look for Trellis's applied migrations; raise ``DatabaseNotReadyError`` when it cannot serve."""
+async def check_database(db_url: str, connect_timeout: float, table: str) -> None:
+    """Connect once and look for ``table``, the first one start-up reads; raise ``DatabaseNotReadyError`` when it cannot serve."""
     where, name = _where(db_url)
     parts = urlsplit(db_url)
     if parts.scheme == "sqlite" and not Path(parts.netloc + parts.path).parent.is_dir():
@@ -81,7 +80,11 @@ async def check_database(db_url: str, connect_timeout: float) -> None:
                 await ctx.init(config=config)
             conn = ctx.connections.get(_CONNECTION)
             await asyncio.wait_for(conn.execute_query("SELECT 1"), connect_timeout + 1)
-            applied = await MigrationRecorder(conn).applied_migrations()
+            try:  # connected: a failure now is the table's
+                await conn.execute_query(f"SELECT 1 FROM {table} WHERE 1 = 0")  # table: the caller's constant
+                has_tables = True
+            except Exception:  # noqa: BLE001 - "no such table" differs by driver
+                has_tables = False
     except (ConfigurationError, ImportError) as exc:  # an unknown scheme, a missing driver
         raise DatabaseNotReadyError(f"DB_URL is not usable ({type(exc).__name__}: {exc})", fatal=True) from None
     except Exception as exc:  # noqa: BLE001 - every driver has its own errors; the text says which
@@ -97,12 +100,12 @@ async def check_database(db_url: str, connect_timeout: float) -> None:
         # A server may still be starting; a SQLite file that cannot be opened will not open later either.
         fatal = parts.scheme == "sqlite"
         raise DatabaseNotReadyError(f"cannot reach the database at {where} ({detail})", fatal=fatal) from None
-    if not any(key.app_label == SYSTEM_APP for key in applied):
+    if not has_tables:
         raise DatabaseNotReadyError(f"database {name!r} on {where} has no Trellis tables: run `python -m app.cli initdb` first", fatal=True)
 
 
 def database_problem(
-    db_url: str, connect_timeout: float, wait_seconds: float, on_wait: Callable[[str], None] = lambda _: None
+    db_url: str, connect_timeout: float, wait_seconds: float, table: str, on_wait: Callable[[str], None] = lambda _: None
 ) -> DatabaseNotReadyError | None:
     """None when the database can serve; else why not, after waiting up to ``wait_seconds`` for an unreachable one.
 
@@ -112,7 +115,7 @@ def database_problem(
     told = False
     while True:
         try:
-            asyncio.run(check_database(db_url, connect_timeout))
+            asyncio.run(check_database(db_url, connect_timeout, table))
             return None
         except DatabaseNotReadyError as problem:
             if problem.fatal or time.monotonic() >= deadline:

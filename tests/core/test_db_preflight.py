@@ -17,10 +17,13 @@ from tests import services
 from tests.conftest import TEST_SECRET
 from tests.launch import ROOT, free_port, server_env
 
+#: The table the launcher looks for (app/server.py).
+MARKER = "menus"
+
 
 def _problem(db_url: str) -> DatabaseNotReadyError:
     with pytest.raises(DatabaseNotReadyError) as caught:
-        asyncio.run(check_database(db_url, connect_timeout=5))
+        asyncio.run(check_database(db_url, 5, MARKER))
     return caught.value
 
 
@@ -45,13 +48,13 @@ def test_a_database_initialised_by_initdb_can_serve(fresh_db: services.Backend, 
     for key, value in {"DB_URL": fresh_db.db_url, "SECRET_KEY": TEST_SECRET, "APP_DEBUG": "true", "DATA_DIR": str(tmp_path)}.items():
         monkeypatch.setenv(key, value)
     assert cli(["initdb"]) == 0
-    asyncio.run(check_database(fresh_db.db_url, connect_timeout=5))  # raises when it cannot
+    asyncio.run(check_database(fresh_db.db_url, 5, MARKER))  # raises when it cannot
 
 
 def test_an_unreachable_server_is_waited_for_then_reported_as_not_fatal() -> None:
     heard: list[str] = []
     began = time.monotonic()
-    problem = database_problem(f"postgres://postgres:pw@127.0.0.1:{free_port()}/x", 1, wait_seconds=1.5, on_wait=heard.append)
+    problem = database_problem(f"postgres://postgres:pw@127.0.0.1:{free_port()}/x", 1, 1.5, MARKER, heard.append)
     waited = time.monotonic() - began
     assert problem is not None and not problem.fatal
     assert str(problem).startswith("cannot reach the database at 127.0.0.1:")
@@ -70,12 +73,12 @@ def test_refused_credentials_are_fatal_and_never_echo_the_password(backend: serv
 
 
 def test_a_sqlite_file_that_cannot_be_opened_is_not_waited_for(tmp_path: Path) -> None:
-    problem = database_problem(f"sqlite://{tmp_path}/no/such/dir/db.sqlite3", 1, wait_seconds=30)
+    problem = database_problem(f"sqlite://{tmp_path}/no/such/dir/db.sqlite3", 1, 30, MARKER)
     assert problem is not None and problem.fatal and "its directory does not exist" in str(problem)
 
 
 def test_an_unusable_url_is_fatal_at_once() -> None:
-    problem = database_problem("oracle://u@127.0.0.1/x", 1, wait_seconds=30)
+    problem = database_problem("oracle://u@127.0.0.1/x", 1, 30, MARKER)
     assert problem is not None and problem.fatal and "DB_URL is not usable" in str(problem)
 
 
