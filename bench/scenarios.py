@@ -430,7 +430,7 @@ def scaling_bound(one: list[Run], more: list[Run], workers: int) -> Row:
     bound = cores * requests / spent / single.result.rps if spent and single.result.rps else None
     busy = spent / multi.result.seconds / (os.cpu_count() or 1)
     parts = multi.parts
-    others = multi.serving_cpu - parts.loops - parts.worker_threads - parts.radar_store - parts.valkey
+    others = max(multi.serving_cpu - parts.loops - parts.worker_threads - parts.radar_store - parts.valkey, 0.0)  # snapshots differ by µs
 
     def per_request(seconds: float) -> str:
         return f"{seconds / requests * 1e6:.0f}"
