@@ -92,7 +92,7 @@ async def check_database(db_url: str, connect_timeout: float, table: str) -> Non
         text = " | ".join(texts)
         if _MISSING_DATABASE.search(text):
             raise DatabaseNotReadyError(
-                f"database {name!r} does not exist on {where}: create it, then run `python -m app.cli initdb`", fatal=True
+                f"database {name!r} does not exist on {where}: create it, then run `python -m app.cli migrate`", fatal=True
             ) from None
         detail = (texts[-1].splitlines() or [""])[0][:200]  # the driver's own words, at the bottom of the chain
         if _REFUSED.search(text):
@@ -101,7 +101,9 @@ async def check_database(db_url: str, connect_timeout: float, table: str) -> Non
         fatal = parts.scheme == "sqlite"
         raise DatabaseNotReadyError(f"cannot reach the database at {where} ({detail})", fatal=fatal) from None
     if not has_tables:
-        raise DatabaseNotReadyError(f"database {name!r} on {where} has no Trellis tables: run `python -m app.cli initdb` first", fatal=True)
+        raise DatabaseNotReadyError(
+            f"database {name!r} on {where} has no Trellis tables: run `python -m app.cli migrate` first", fatal=True
+        )
 
 
 def database_problem(

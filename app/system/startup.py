@@ -77,7 +77,7 @@ async def init_menus() -> None:
         await apply_init_data({"menus": SYSTEM_MENUS}, overwrite=False)
     except OperationalError as exc:
         if any(marker in str(exc).lower() for marker in _MISSING_TABLE_MARKERS):
-            raise MissingTablesError("the database has no Trellis tables: run `python -m app.cli initdb` first") from exc
+            raise MissingTablesError("the database has no Trellis tables: run `python -m app.cli migrate` first") from exc
         raise
 
 

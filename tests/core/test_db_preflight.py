@@ -33,14 +33,14 @@ def test_a_database_that_does_not_exist_is_named_with_what_to_do(backend: servic
     missing = backend.db_url.rsplit("/", 1)[0] + f"/trellis_missing_{uuid.uuid4().hex[:8]}"
     problem = _problem(missing)
     assert problem.fatal
-    assert "does not exist" in str(problem) and "python -m app.cli initdb" in str(problem)
+    assert "does not exist" in str(problem) and "python -m app.cli migrate" in str(problem)
     assert missing.rsplit("/", 1)[1] in str(problem)
 
 
-def test_a_database_without_trellis_tables_asks_for_initdb(fresh_db: services.Backend) -> None:
+def test_a_database_without_trellis_tables_asks_for_migrate(fresh_db: services.Backend) -> None:
     problem = _problem(fresh_db.db_url)
     assert problem.fatal
-    assert "has no Trellis tables: run `python -m app.cli initdb` first" in str(problem)
+    assert "has no Trellis tables: run `python -m app.cli migrate` first" in str(problem)
 
 
 def test_a_database_initialised_by_initdb_can_serve(fresh_db: services.Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
