@@ -18,7 +18,7 @@ from bench.api import call, login
 from bench.modules import write_modules
 from bench.report import Row
 from bench.server import ROOT, CpuSplit, Server, start_bare, start_trellis
-from bench.wrk import WrkResult, run_wrk
+from bench.wrk import WrkResult, run_wrk, whole_seconds
 
 SEARCH = "/api/v1/system-manage/users/search"
 USER_INFO = "/api/v1/auth/user-info"
@@ -39,7 +39,7 @@ class Context:
     @property
     def burst(self) -> int:
         """Seconds of each load in a paired series: a quarter of a single load, in the whole seconds wrk takes."""
-        return max(1, round(self.seconds / 4))
+        return whole_seconds(self.seconds / 4)
 
     def record(self, name: str, result: WrkResult, server: Server | None, cpu: float | None, note: str = "", **extra: Any) -> Row:
         ratio = result.rps / self.floor_rps if self.floor_rps else None

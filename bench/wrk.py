@@ -67,6 +67,11 @@ def _lua(method: str, body: dict[str, Any] | None, headers: dict[str, str]) -> s
     return "\n".join(lines)
 
 
+def whole_seconds(seconds: float) -> int:
+    """What wrk runs for ``seconds``: it takes whole seconds, at least one."""
+    return max(1, round(seconds))
+
+
 def run_wrk(
     url: str,
     *,
@@ -82,7 +87,7 @@ def run_wrk(
     wrk takes whole seconds, so ``seconds`` is rounded to at least one, and
     the figures (CPU share included) are of the load that actually ran.
     """
-    seconds = max(1, round(seconds))
+    seconds = whole_seconds(seconds)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(method, body, headers or {}))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

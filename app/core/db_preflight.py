@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import ConfigurationError
@@ -45,9 +45,8 @@ class DatabaseNotReadyError(Exception):
         self.fatal = fatal
 
 
-def _where(db_url: str) -> tuple[str, str]:
+def _where(parts: SplitResult) -> tuple[str, str]:
     """``host:port`` and the database name of a URL, never its password."""
-    parts = urlsplit(db_url)
     host = parts.hostname or "localhost"
     return (f"{host}:{parts.port}" if parts.port else host), unquote(parts.path.lstrip("/"))
 
@@ -65,8 +64,8 @@ def _chain_texts(exc: BaseException, secret: str | None) -> list[str]:
 
 async def check_database(db_url: str, connect_timeout: float, table: str) -> None:
     """Connect once and look for ``table``, the first one start-up reads; raise ``DatabaseNotReadyError`` when it cannot serve."""
-    where, name = _where(db_url)
     parts = urlsplit(db_url)
+    where, name = _where(parts)
     if parts.scheme == "sqlite" and not Path(parts.netloc + parts.path).parent.is_dir():
         raise DatabaseNotReadyError(f"cannot open the SQLite file {parts.netloc + parts.path}: its directory does not exist", fatal=True)
     config: dict[str, Any] = {
