@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -33,17 +32,27 @@ _METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_ma
 _OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "PRAGMA")
 
 
-@dataclass
 class RequestCapture:
-    """What one request collected; turned into rows by the middleware."""
+    """What one request collected; turned into rows by the middleware.
 
-    x_request_id: str
-    started: float = field(default_factory=time.perf_counter)
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
+    A slotted class with a plain ``__init__``: one is made per captured
+    request, on the event loop every request shares.
+    """
+
+    __slots__ = ("logs", "queries", "started", "x_request_id")
+
+    def __init__(self, x_request_id: str, started: float | None = None) -> None:
+        self.x_request_id = x_request_id
+        self.started = time.perf_counter() if started is None else started
+        self.queries: list[dict[str, Any]] = []
+        self.logs: list[dict[str, Any]] = []
+
+    def elapsed(self) -> float:
+        """Seconds since the request started, unrounded (the store rounds, off the request path)."""
+        return time.perf_counter() - self.started
 
     def offset_ms(self) -> float:
-        return round((time.perf_counter() - self.started) * 1000, 3)
+        return round(self.elapsed() * 1000, 3)
 
 
 CTX_CAPTURE: ContextVar[RequestCapture | None] = ContextVar("radar_capture", default=None)

@@ -41,6 +41,20 @@ def should_capture(path: str) -> bool:
     return path.startswith(INCLUDE_PREFIXES) or not path.startswith(EXCLUDE_PREFIXES)
 
 
+#: ``should_capture`` of recent paths: an admin backend serves a small set of paths again and again.
+_VERDICTS: dict[str, bool] = {}
+_MAX_VERDICTS = 4096
+
+
+def _captured(path: str) -> bool:
+    verdict = _VERDICTS.get(path)
+    if verdict is None:
+        if len(_VERDICTS) >= _MAX_VERDICTS:
+            _VERDICTS.clear()
+        verdict = _VERDICTS[path] = should_capture(path)
+    return verdict
+
+
 def _joined(kept: bytes, chunk: bytes | bytearray | memoryview, cap: int) -> bytes:
     """``kept`` with ``chunk`` appended while under ``cap``; a lone chunk stays the very object sent (no copy)."""
     if not chunk or len(kept) >= cap:
@@ -70,11 +84,11 @@ class RadarMiddleware:
         self.capture_cap = self.body_limit * 2 + 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not should_capture(scope.get("path", "")):
+        if scope["type"] != "http" or not _captured(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        capture = RequestCapture(CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
         created_at = time.time()
+        capture = RequestCapture(CTX_X_REQUEST_ID.get() or scope.get("state", {}).get("request_id", ""))
         cap = self.capture_cap
         request_body = response_body = b""
         status: int | None = None
@@ -149,8 +163,8 @@ class RadarMiddleware:
                 status if error is None else 500,
                 response_headers,
                 response_body if self.keep_response else None,
-                business_code(response_body),
-                capture.offset_ms(),
+                None if self.keep_response else business_code(response_body),
+                capture.elapsed(),
                 _error_info(error) if error is not None else None,
             )
         except Exception:  # noqa: BLE001 - Radar must never fail a request

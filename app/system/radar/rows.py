@@ -40,16 +40,16 @@ class RawRequest(NamedTuple):
     response_status: int | None
     response_headers: Headers
     response_body: bytes | None  # None: response bodies are not kept (RADAR_CAPTURE_RESPONSE_BODY)
-    business_code: str | None
-    duration_ms: float
+    business_code: str | None  # read by the worker only when the body is not kept; else from the body, here
+    elapsed: float  # seconds, unrounded
     error: ErrorInfo | None
 
 
 def business_code(body: bytes) -> str | None:
     """The envelope's ``code``, read without parsing the body (the envelope is serialised with it first).
 
-    The worker reads it (a few hundred nanoseconds) so that it is known even
-    when response bodies are not kept.
+    The worker reads it only when response bodies are not kept; otherwise
+    ``request_row`` reads it from the kept body, off the request path.
     """
     if body.startswith(b'{"code":"'):
         end = body.find(b'"', 9)
@@ -63,6 +63,9 @@ def request_row(raw: RawRequest, body_limit: int) -> dict[str, Any]:
     request_headers = redact_raw_headers(raw.request_headers)
     error = raw.error
     response_body = raw.response_body
+    code = raw.business_code
+    if code is None and response_body is not None:
+        code = business_code(response_body)
     return {
         "x_request_id": raw.x_request_id,
         "method": raw.method[:10],
@@ -79,8 +82,8 @@ def request_row(raw: RawRequest, body_limit: int) -> dict[str, Any]:
         "response_headers": redact_raw_headers(raw.response_headers),
         "response_body": redact_body(response_body, "application/json", body_limit) if response_body is not None else None,
         "response_body_ref": None,  # set when the body is stored once (app.system.radar.bodies)
-        "business_code": "1000" if error is not None else raw.business_code,  # the catch-all answers 1000
-        "duration_ms": raw.duration_ms,
+        "business_code": "1000" if error is not None else code,  # the catch-all answers 1000
+        "duration_ms": round(raw.elapsed * 1000, 3),
         "error_type": error[0] if error else None,
         "error_message": error[1] if error else None,
         "error_traceback": error[2] if error else None,

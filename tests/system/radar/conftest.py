@@ -119,7 +119,7 @@ def raw_request(**changes: Any) -> RawRequest:
         response_headers=[(b"content-type", b"application/json")],
         response_body=None,
         business_code="0000",
-        duration_ms=1.5,
+        elapsed=0.0015,
         error=None,
     )
     return raw._replace(**changes)

@@ -19,7 +19,8 @@ from starlette.types import Message, Receive, Scope, Send
 from tortoise.exceptions import ValidationError
 from tortoise.models import Model
 
-from app.system.radar.middleware import RadarMiddleware
+from app.system.radar import middleware as middleware_module
+from app.system.radar.middleware import RadarMiddleware, should_capture
 from app.system.radar.models import RadarQuery, RadarRequest, RadarUserLog
 from app.system.radar.redact import (
     REDACTED,
@@ -163,7 +164,7 @@ class _Writer:
         return True
 
 
-async def _capture(chunks: list[bytes], request_chunks: list[bytes], limit: int = 65536) -> dict[str, Any]:
+async def _capture(chunks: list[bytes], request_chunks: list[bytes], limit: int = 65536, *, keep_response: bool = True) -> dict[str, Any]:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive()).get("more_body"):
             pass
@@ -181,7 +182,8 @@ async def _capture(chunks: list[bytes], request_chunks: list[bytes], limit: int 
         return None
 
     writer = _Writer()
-    middleware = RadarMiddleware(app, base_settings(RADAR_MAX_BODY_SIZE=limit), writer)  # type: ignore[arg-type]  # a stub that keeps what is submitted
+    settings = base_settings(RADAR_MAX_BODY_SIZE=limit, RADAR_CAPTURE_RESPONSE_BODY=keep_response)
+    middleware = RadarMiddleware(app, settings, writer)  # type: ignore[arg-type]  # a stub that keeps what is submitted
     scope = {
         "type": "http",
         "method": "POST",
@@ -202,6 +204,39 @@ async def test_a_body_sent_in_chunks_is_stored_as_one() -> None:
     assert row["response_body"] == fresh(body, "application/json")
     assert row["request_body"] == fresh(b'{"userName":"bob","password":"' + CANARY.encode() + b'"}', "application/json")
     assert row["business_code"] == "0000" and row["response_status"] == 200
+
+
+async def test_the_business_code_is_kept_whether_or_not_the_body_is() -> None:
+    """The worker reads the code only when the body is not kept; otherwise the store reads it from the body."""
+    body = page()
+    kept = await _capture([body], [])
+    dropped = await _capture([body], [], keep_response=False)
+    assert (kept["business_code"], kept["response_body"] is not None) == ("0000", True)
+    assert (dropped["business_code"], dropped["response_body"]) == ("0000", None)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/x",
+        "/health",
+        "/health/live",
+        "/__radar/api/requests",
+        "/api/v1/auth/login",
+        "/api/v1/auth/user-info",
+        "/__radar/api/_boom",
+        "",
+    ],
+)
+def test_the_remembered_path_verdict_is_should_capture(path: str) -> None:
+    for _ in range(2):  # first computed, then remembered
+        assert middleware_module._captured(path) is should_capture(path)
+
+
+def test_the_path_verdicts_are_bounded() -> None:
+    for i in range(middleware_module._MAX_VERDICTS + 10):
+        middleware_module._captured(f"/api/v1/items/{i}")
+    assert 0 < len(middleware_module._VERDICTS) <= middleware_module._MAX_VERDICTS
 
 
 async def test_capture_stops_after_the_cap_as_before() -> None:
