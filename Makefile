@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= 3
 
-.PHONY: run test lint fix typecheck boundaries pytest bench soak clean
+.PHONY: run test lint fix typecheck boundaries pytest bench bench-instructions soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench: $(STAMP_DEV)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## bench-instructions: Radar's cost to a cached search in instructions, which do not drift (needs valgrind; ~10 min)
+bench-instructions: $(STAMP_DEV)
+	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } \
+		|| { echo "make bench-instructions needs valgrind: apt-get install valgrind"; exit 2; }
+	$(BIN)/python -m bench.instructions
 
 ## soak: long reliability scenarios (~2 min; see docs/reliability.md)
 soak: $(STAMP_DEV)

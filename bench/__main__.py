@@ -22,7 +22,7 @@ import psutil
 
 from bench import scenarios
 from bench.report import Row, print_table
-from bench.server import ROOT
+from bench.server import ROOT, UNLIMITED_GUARD
 from bench.targets import judge, print_verdicts
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -50,12 +50,7 @@ def main() -> int:
     seconds = args.seconds or (3.0 if args.quick else 8.0)
     users = args.users if args.users is not None else (10_000 if args.quick else 100_000)
     work = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
-    env = {
-        "GUARD_RATE_LIMIT": "1000000000",
-        "GUARD_LOGIN_RATE_LIMIT": "1000000000",
-        "GUARD_AUTH_RATE_LIMIT": "1000000000",
-        "GUARD_AUTO_BAN_THRESHOLD": "1000000000",
-    }
+    env = dict(UNLIMITED_GUARD)
     if os.environ.get("DB_URL"):
         prepare_database()
     only = {name for name in args.only.split(",") if name}

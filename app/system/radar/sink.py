@@ -20,12 +20,12 @@ import signal
 import struct
 import sys
 import time
-from collections.abc import Coroutine
 from typing import Any
 
 import msgpack
 from loguru import logger
 
+from app.core.event_loop import run as run_event_loop
 from app.system.radar.rows import RawRequest
 from app.system.radar.writer import RadarRecord, RadarWriter
 
@@ -208,23 +208,8 @@ def main() -> int:
     if not path:
         print(f"radar store: {SINK_ENV} (the socket path) is not set", file=sys.stderr)
         return 2
-    _run(serve(path))
+    run_event_loop(serve(path))
     return 0
-
-
-def _run(main: Coroutine[Any, Any, None]) -> None:
-    """Run the store on uvloop where it is installed, as granian runs the workers.
-
-    Replaying the same 8,000 records, the store spent 39-43 µs of CPU on each
-    on uvloop against 43-45 µs on asyncio's own loop (its socket reads and the
-    SQLite thread's hand-backs).
-    """
-    try:
-        import uvloop
-    except ImportError:  # Windows: uvloop is not installed there
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
 
 
 if __name__ == "__main__":
