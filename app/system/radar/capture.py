@@ -41,9 +41,9 @@ class RequestCapture:
 
     __slots__ = ("logs", "queries", "started", "x_request_id")
 
-    def __init__(self, x_request_id: str, started: float | None = None) -> None:
+    def __init__(self, x_request_id: str) -> None:
         self.x_request_id = x_request_id
-        self.started = time.perf_counter() if started is None else started
+        self.started = time.perf_counter()
         self.queries: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
 
