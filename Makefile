@@ -50,7 +50,7 @@ bench: $(STAMP_DEV)
 		|| { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-## bench-instructions: Radar's cost to a cached search in instructions, which do not drift (needs valgrind; ~10 min)
+## bench-instructions: Radar's cost to a cached search in instructions, which do not drift (needs valgrind; ~5 min)
 bench-instructions: $(STAMP_DEV)
 	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } \
 		|| { echo "make bench-instructions needs valgrind: apt-get install valgrind"; exit 2; }

@@ -20,6 +20,14 @@ def call(client: httpx.Client, method: str, path: str, token: str | None = None,
     return body.get("data")
 
 
+USERS = "/api/v1/system-manage/users"
+
+
+def page_user(number: int) -> dict[str, Any]:
+    """The body creating the ``number``-th extra user the searches page through (an R_USER)."""
+    return {"userName": f"page{number:02d}", "password": "Bench-pass-1", "byUserRoleCodeList": ["R_USER"]}
+
+
 def login(client: httpx.Client, user: str, password: str = "123456") -> str:
     data = call(client, "POST", "/api/v1/auth/login", json={"userName": user, "password": password})
     return str(data["token"])

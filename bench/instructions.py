@@ -26,23 +26,17 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from app.core.event_loop import run as run_event_loop
+from bench.api import USERS, page_user
+from bench.scenarios import LOGIN, SEARCH
 from bench.server import ROOT, UNLIMITED_GUARD
 
 #: Concurrent callers, as wrk's connections on the paired loads.
 CALLERS = 16
 WARM_UP = 2000
-SEARCH = "/api/v1/system-manage/users/search"
 _COLLECTED = re.compile(r"Collected : (\d+)")
-
-
-class Counted(NamedTuple):
-    """Instructions per request of one variant, and of the start-up both of its runs share."""
-
-    per_request: float
-    start_up: int
 
 
 def collected(log: str) -> int:
@@ -90,13 +84,12 @@ def _count(radar: bool, requests: int, work: Path) -> int:
     return collected(done.stderr)
 
 
-def measure(radar: bool, requests: int, work: Path) -> Counted:
-    """Both runs of a variant side by side (valgrind runs each on one core)."""
+def measure(radar: bool, requests: int, work: Path) -> float:
+    """Instructions per request of one variant: both of its runs side by side (valgrind runs each on one core)."""
     with ThreadPoolExecutor(2) as pool:
         loaded = pool.submit(_count, radar, requests, work)
         idle = pool.submit(_count, radar, 0, work)
-        total, start_up = loaded.result(), idle.result()
-    return Counted(per_request(total, start_up, requests), start_up)
+        return per_request(loaded.result(), idle.result(), requests)
 
 
 def main() -> int:
@@ -117,14 +110,14 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="trellis-instructions-"))
     started = time.monotonic()
     try:
-        results: dict[str, Counted] = {}
+        results: dict[str, float] = {}
         for label, radar in (("Radar off", False), ("Radar on", True)):
             print(f"== {label}: {requests} cached searches under callgrind (a few minutes)", flush=True)
             results[label] = measure(radar, requests, work)
-            print(f"   {results[label].per_request / 1000:.1f}k instructions per request", flush=True)
+            print(f"   {results[label] / 1000:.1f}k instructions per request", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    off, on = results["Radar off"].per_request, results["Radar on"].per_request
+    off, on = results["Radar off"], results["Radar on"]
     print(f"Radar: +{(on - off) / 1000:.1f}k instructions per request, {(on - off) / off:.1%} of a request without it")
     print(f"({time.monotonic() - started:.0f} s)")
     return 0
@@ -188,14 +181,10 @@ async def _serve_searches(radar: bool, requests: int, data_dir: Path) -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
             tokens = {}
             for user in ("Soybean", "Admin"):
-                answer = (await client.post("/api/v1/auth/login", json={"userName": user, "password": "123456"})).json()
+                answer = (await client.post(LOGIN, json={"userName": user, "password": "123456"})).json()
                 tokens[user] = answer["data"]["token"]
             for i in range(6):  # ten users in all, as the paired loads search
-                await client.post(
-                    "/api/v1/system-manage/users",
-                    headers={"Authorization": f"Bearer {tokens['Soybean']}"},
-                    json={"userName": f"page{i:02d}", "password": "Bench-pass-1", "byUserRoleCodeList": ["R_USER"]},
-                )
+                await client.post(USERS, headers={"Authorization": f"Bearer {tokens['Soybean']}"}, json=page_user(i))
         body = b'{"current":1,"size":10}'
         headers = [
             (b"host", b"127.0.0.1:9999"),
@@ -204,16 +193,14 @@ async def _serve_searches(radar: bool, requests: int, data_dir: Path) -> None:
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
         ]
-        answers: list[bytes] = []
+        last_body = [b""]
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.body":
-                answers.append(message["body"])
-                if len(answers) > 1:
-                    answers.pop(0)
+                last_body[0] = message["body"]
 
         def scope() -> dict[str, Any]:
             return {
@@ -237,8 +224,8 @@ async def _serve_searches(radar: bool, requests: int, data_dir: Path) -> None:
                 await app(scope(), receive, send)  # type: ignore[arg-type]
 
         await asyncio.gather(*(caller(WARM_UP // CALLERS) for _ in range(CALLERS)))
-        if b'"code":"0000"' not in answers[-1]:
-            raise RuntimeError(f"the search did not answer 0000: {answers[-1][:300]!r}")
+        if b'"code":"0000"' not in last_body[0]:
+            raise RuntimeError(f"the search did not answer 0000: {last_body[0][:300]!r}")
         await asyncio.gather(*(caller(requests // CALLERS) for _ in range(CALLERS)))
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from bench.api import call, login
+from bench.api import USERS, call, login, page_user
 from bench.modules import write_modules
 from bench.report import Row
 from bench.server import ROOT, CpuSplit, Server, start_bare, start_trellis
@@ -210,9 +210,9 @@ def _fill_to(server: Server, token: str, users: int) -> None:
             call(
                 client,
                 "POST",
-                "/api/v1/system-manage/users",
+                USERS,
                 token,
-                json={"userName": f"page{i:02d}", "password": "Bench-pass-1", "byUserRoleCodeList": ["R_USER"]},
+                json=page_user(i),
             )
 
 
